@@ -1,0 +1,63 @@
+# The two set-up commands of the README: `make demo` and `make test`. Both install what is missing
+# (scripts/setup.sh), build, and run against a private containerd that the project starts itself.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+PREFIX ?= /usr/local
+# Node loads every CA certificate at start when this is set: 3x slower starts (architecture doc).
+unexport NODE_EXTRA_CA_CERTS
+NODE := node
+TSX := $(NODE) --import tsx
+
+.PHONY: setup build generate check-generated wasm bundles typecheck lint format-check \
+        test test-unit test-e2e demo load install bench bench-quick stress clean
+
+setup:
+	@bash scripts/setup.sh
+
+# Regenerates the protobuf code in api/gen and ttrpc/gen from the .proto files (buf + ts-proto).
+generate: setup
+	@npx buf generate
+
+# Fails when the committed generated code differs from what the .proto files produce.
+check-generated: setup
+	@bash scripts/check-generated.sh
+
+wasm: setup
+	@$(MAKE) -s -C testdata
+
+bundles: setup
+	@$(NODE) scripts/build.js
+
+build: setup wasm bundles
+
+typecheck: setup
+	@npx tsc -p tsconfig.json
+
+lint: setup
+	@npx eslint .
+
+format-check: setup
+	@npx prettier --check . >/dev/null || (npx prettier --check .; exit 1)
+
+UNIT_TESTS = $(shell find api ttrpc wasi engine shim image bin examples -name '*.test.ts' 2>/dev/null | sort)
+E2E_TESTS = $(shell find test -name '*.test.ts' 2>/dev/null | sort)
+
+test-unit: build
+	@$(TSX) --test --test-concurrency=2 $(UNIT_TESTS)
+
+test-e2e: build
+	@$(TSX) --test --test-concurrency=1 $(E2E_TESTS)
+
+test: build check-generated typecheck lint format-check
+	@$(TSX) --test --test-concurrency=2 $(UNIT_TESTS) $(E2E_TESTS)
+
+demo: build
+	@$(TSX) scripts/demo.ts
+
+install: build
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/runwasi-node
+	cp -r dist/. $(DESTDIR)$(PREFIX)/lib/runwasi-node/
+	for b in containerd-shim-v8-v1 runwasi; do ln -sf $(PREFIX)/lib/runwasi-node/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done
+
+clean:
+	rm -rf dist build
