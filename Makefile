@@ -16,7 +16,7 @@ setup:
 
 # Regenerates the protobuf code in api/gen and ttrpc/gen from the .proto files (buf + ts-proto).
 generate: setup
-	@npx buf generate
+	@bash scripts/generate.sh
 
 # Fails when the committed generated code differs from what the .proto files produce.
 check-generated: setup

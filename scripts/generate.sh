@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Regenerates the protobuf code: api/proto -> api/gen and ttrpc/proto -> ttrpc/gen, with buf and
+# the local ts-proto plugin (buf.gen.yaml; works offline). The two modules are generated apart so
+# that ttrpc/ never imports api/.
+#
+# usage: scripts/generate.sh [OUTPUT_ROOT]   (default: the repository; check-generated.sh passes a
+#                                             temporary directory)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out_root=${1:-.}
+buf=node_modules/.bin/buf
+for layer in api ttrpc; do
+  # buf.gen.yaml says "clean: true": the old gen/ tree goes, so deleted messages leave no files.
+  "$buf" generate "$layer/proto" --template buf.gen.yaml --output "$out_root/$layer"
+done
