@@ -1,0 +1,2 @@
+export { Code, codeName } from "./code.js";
+export { TtrpcError, isTtrpcError } from "./error.js";
