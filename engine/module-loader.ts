@@ -1,0 +1,106 @@
+import { readFile, realpath } from "node:fs/promises";
+import path from "node:path";
+import { Code, TtrpcError } from "../shim/index.js";
+
+/** The module a container runs and the export it calls. */
+export interface Entrypoint {
+  /** The module's path inside the container, as written in `process.args[0]`. */
+  readonly guestPath: string;
+  /** The export to call: `_start` unless args[0] ends in `#name` (runwasi's convention). */
+  readonly exportName: string;
+}
+
+/** Splits `process.args[0]` into the module path and the export to call. */
+export function parseEntrypoint(arg0: string): Entrypoint {
+  const hash = arg0.lastIndexOf("#");
+  if (hash < 0) return { guestPath: arg0, exportName: "_start" };
+  const exportName = arg0.slice(hash + 1);
+  if (!exportName) {
+    throw new TtrpcError(Code.InvalidArgument, `entrypoint "${arg0}" names an empty export after "#"`);
+  }
+  return { guestPath: arg0.slice(0, hash), exportName };
+}
+
+/**
+ * Finds the module inside the container's root, following symlinks only as far as they stay
+ * inside it: an image must not be able to make the shim read a host file.
+ */
+export async function resolveModulePath(rootfs: string, guestPath: string): Promise<string> {
+  const root = await realpath(rootfs);
+  const guestAbsolute = path.posix.resolve("/", guestPath);
+  const candidate = path.join(root, guestAbsolute);
+  let real: string;
+  try {
+    real = await realpath(candidate);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new TtrpcError(
+        Code.NotFound,
+        `module ${guestPath} does not exist in the container's root filesystem ` +
+          `(process.args[0]); check the image's entrypoint or the command given to run`,
+      );
+    }
+    throw TtrpcError.from(err);
+  }
+  if (real !== root && !real.startsWith(root + path.sep)) {
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `module ${guestPath} resolves outside the container's root filesystem`,
+    );
+  }
+  return real;
+}
+
+const wasmMagic = [0x00, 0x61, 0x73, 0x6d];
+
+/**
+ * Reads and compiles the module: binary wasm, or WAT text (handy for small test images).
+ * Every way it can be wrong becomes an INVALID_ARGUMENT that says what is wrong with which file.
+ */
+export async function loadModule(file: string, entry: Entrypoint): Promise<WebAssembly.Module> {
+  const bytes = await readFile(file);
+  let binary: Uint8Array;
+  if (wasmMagic.every((b, i) => bytes[i] === b)) {
+    binary = bytes;
+  } else if (looksLikeWat(bytes)) {
+    binary = await watToWasm(entry.guestPath, bytes.toString("utf8"));
+  } else {
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `${entry.guestPath} is not a WebAssembly module (no \\0asm header, and not WAT text)`,
+    );
+  }
+  let module: WebAssembly.Module;
+  try {
+    module = await WebAssembly.compile(binary);
+  } catch (err) {
+    throw new TtrpcError(Code.InvalidArgument, `${entry.guestPath} is not valid WebAssembly: ${(err as Error).message}`);
+  }
+  const exported = WebAssembly.Module.exports(module).find((e) => e.name === entry.exportName);
+  if (exported?.kind !== "function") {
+    const hint = entry.exportName === "_start" ? " (a WASI command module exports _start)" : "";
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `${entry.guestPath} has no exported function ${entry.exportName}${hint}`,
+    );
+  }
+  return module;
+}
+
+function looksLikeWat(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 4096).toString("utf8");
+  return /^\s*(;;[^\n]*\n\s*|\(;[\s\S]*?;\)\s*)*\(\s*module\b/.test(head);
+}
+
+/**
+ * WAT support needs the (large) wabt parser, so it lives in its own module, loaded only when a WAT
+ * module shows up; the bundler ships it as a separate file (scripts/build.js).
+ */
+async function watToWasm(name: string, text: string): Promise<Uint8Array> {
+  const { watToBinary } = await import("./wat.js");
+  try {
+    return await watToBinary(name, text);
+  } catch (err) {
+    throw new TtrpcError(Code.InvalidArgument, `${name} is not valid WAT: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,138 @@
+import { writeSync } from "node:fs";
+import type { Worker } from "node:worker_threads";
+import type { ExitStatus, Instance } from "../shim/index.js";
+import type { Preopen, RunRequest, RunResult } from "./protocol.js";
+import { signalAction, signalExitStatus } from "./signals.js";
+import { closeStdio, openStdio, type StdioFds } from "./stdio.js";
+import type { WorkerPool } from "./worker-pool.js";
+
+/** Everything needed to run one container's module, resolved at Create. */
+export interface V8Job {
+  readonly module: WebAssembly.Module;
+  readonly exportName: string;
+  readonly args: readonly string[];
+  readonly env: readonly string[];
+  readonly cwd: string;
+  readonly preopens: readonly Preopen[];
+  readonly io: { readonly stdin: string; readonly stdout: string; readonly stderr: string };
+}
+
+/** Exit status of a module that trapped: what a C program that aborts reports (128 + SIGABRT). */
+export const trapExitStatus = 134;
+/** Exit status when the run failed for a reason of the host's, not the module's. */
+export const hostErrorExitStatus = 255;
+/** How long an interrupted run may take to unwind before its thread is terminated. */
+const unwindGraceMs = 20;
+
+/**
+ * One container's module, run on a worker thread so that the shim's thread stays free and a kill
+ * can always stop it: blocked WASI calls wake on the interrupt flag; spinning wasm is stopped by
+ * terminating the thread (architecture doc, decision 4).
+ */
+export class V8Instance implements Instance {
+  readonly #job: V8Job;
+  readonly #pool: WorkerPool;
+  readonly #interrupt = new Int32Array(new SharedArrayBuffer(4));
+  readonly #exit: Promise<ExitStatus>;
+  #resolveExit!: (exit: ExitStatus) => void;
+  #worker: Worker | undefined;
+  #fds: StdioFds | undefined;
+  #killedBy: number | undefined;
+
+  constructor(job: V8Job, pool: WorkerPool) {
+    this.#job = job;
+    this.#pool = pool;
+    this.#exit = new Promise((resolve) => (this.#resolveExit = resolve));
+  }
+
+  async start(): Promise<number> {
+    const fds = openStdio(this.#job.io);
+    this.#fds = fds;
+    const worker = this.#pool.take();
+    this.#worker = worker;
+    const request: RunRequest = {
+      module: this.#job.module,
+      exportName: this.#job.exportName,
+      args: this.#job.args,
+      env: this.#job.env,
+      cwd: this.#job.cwd,
+      preopens: this.#job.preopens,
+      ...fds,
+      interrupt: this.#interrupt,
+    };
+    const onMessage = (result: RunResult) => finish(result, true);
+    const onExit = () => finish({ kind: "interrupted" }, false);
+    const onError = (err: Error) => finish({ kind: "error", message: err.message }, false);
+    const finish = (result: RunResult, reusable: boolean) => {
+      worker.off("message", onMessage).off("exit", onExit).off("error", onError);
+      this.#finished(worker, result, reusable);
+    };
+    worker.on("message", onMessage).on("exit", onExit).on("error", onError);
+    worker.postMessage(request);
+    // The module runs inside this process: its pid is ours (and /proc/<pid> exists for containerd).
+    return process.pid;
+  }
+
+  async kill(signal: number): Promise<void> {
+    if (signalAction(signal) === "ignore") return;
+    this.#killedBy ??= signal;
+    const worker = this.#worker;
+    if (!worker) return;
+    Atomics.store(this.#interrupt, 0, 1);
+    Atomics.notify(this.#interrupt, 0);
+    // Blocked WASI calls return at once; spinning wasm never looks at the flag.
+    setTimeout(() => {
+      if (this.#worker === worker) void worker.terminate();
+    }, unwindGraceMs).unref();
+  }
+
+  wait(): Promise<ExitStatus> {
+    return this.#exit;
+  }
+
+  async delete(): Promise<void> {
+    const worker = this.#worker;
+    if (worker) {
+      // Delete of a running task is refused by the shim, so this only happens on shutdown paths.
+      Atomics.store(this.#interrupt, 0, 1);
+      Atomics.notify(this.#interrupt, 0);
+      await worker.terminate();
+    }
+  }
+
+  #finished(worker: Worker, result: RunResult, reusable: boolean): void {
+    this.#worker = undefined;
+    let exitStatus: number;
+    if (this.#killedBy !== undefined) {
+      exitStatus = signalExitStatus(this.#killedBy);
+      reusable &&= result.kind === "interrupted" || result.kind === "exit";
+    } else if (result.kind === "exit") {
+      exitStatus = result.code;
+    } else if (result.kind === "trap") {
+      this.#reportToStderr(`wasm trap: ${result.message}\n`);
+      exitStatus = trapExitStatus;
+    } else {
+      this.#reportToStderr(`runwasi: ${result.kind === "error" ? result.message : "the run was interrupted"}\n`);
+      exitStatus = hostErrorExitStatus;
+      reusable = false;
+    }
+    if (reusable) this.#pool.release(worker);
+    else void worker.terminate();
+    // Output is written synchronously by the worker, so everything is out once it has answered;
+    // closing now lets the reader see EOF before Wait returns (shim-protocol.md §4.3).
+    if (this.#fds) closeStdio(this.#fds);
+    this.#fds = undefined;
+    this.#resolveExit({ exitStatus, exitedAt: new Date() });
+  }
+
+  /** Writes a host message to the container's stderr, as a runtime's crash report would appear. */
+  #reportToStderr(text: string): void {
+    const fd = this.#fds?.stderr;
+    if (fd === undefined) return;
+    try {
+      writeSync(fd, text);
+    } catch {
+      // A full or closed pipe: the exit status still tells.
+    }
+  }
+}

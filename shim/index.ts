@@ -1,0 +1,23 @@
+// The containerd-facing shim library. A host builder implements `Instance` and calls `runShim`;
+// everything containerd expects of a shim (shim-protocol.md) is done here, for any engine.
+
+// For host builders.
+export { runShim } from "./cli/run-shim.js";
+export type { ShimOptions } from "./cli/run-shim.js";
+export type { Instance, InstanceConfig, InstanceFactory } from "./instance.js";
+export type { ExitStatus } from "./task-state.js";
+export type { OciSpec, OciProcess, OciMount } from "./oci-spec.js";
+// Errors with a status code containerd understands; throw them from an Instance or its factory.
+export { Code, TtrpcError } from "../ttrpc/index.js";
+
+// For those who assemble a shim themselves (tests, other front ends).
+export { Local } from "./local.js";
+export type { LocalOptions } from "./local.js";
+export { registerTaskService } from "./task-service.js";
+export { EventPublisher } from "./publisher.js";
+export type { EventSink, EncodedEvent } from "./events.js";
+export { FifoLogger, silentLogger } from "./log.js";
+export type { Logger } from "./log.js";
+export { PauseInstance } from "./pause-instance.js";
+export { shimSocketPath, socketAddress, shimSocketDir } from "./socket-address.js";
+export { loadSpec, groupIdOf, isPodSandbox } from "./oci-spec.js";
