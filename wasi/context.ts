@@ -1,0 +1,15 @@
+// What every group of WASI calls shares during a run.
+
+import type { FdTable } from "./fd-table.js";
+import type { GuestMemory } from "./memory.js";
+
+/** The state of one Wasi: its memory views, its fd table (fresh each run) and interrupt word. */
+export interface WasiContext {
+  readonly mem: GuestMemory;
+  fds: FdTable;
+  /** Word 0: 0 = run, anything else = interrupt every blocking call. */
+  readonly interrupt: Int32Array;
+}
+
+/** A group of WASI imports (preview1 names), all returning an errno. */
+export type Calls = Record<string, (...args: never[]) => number>;

@@ -1,0 +1,218 @@
+// fd_read, fd_write, fd_pread, fd_pwrite, fd_seek, fd_tell: data in and out of guest memory.
+// The hot paths (fd_read/fd_write) allocate nothing: iovecs are read from the cached DataView and
+// host I/O goes straight to and from the guest's Uint8Array.
+
+import { fstatSync } from "node:fs";
+import { Errno, errnoOf } from "./errno.js";
+import { Fdflags, IOVEC_SIZE, Rights, Whence, type Layout } from "./abi.js";
+import type { Calls, WasiContext } from "./context.js";
+import { needRight, type FdEntry } from "./fd-table.js";
+import { checkInterrupt, isWouldBlock, readSome, writeAll } from "./host-io.js";
+
+/** The offset a write goes to: the guest's position, or end of file in append mode. */
+function writePosition(entry: FdEntry): number | null {
+  if (!entry.seekable) return null;
+  // Append is emulated (Node cannot change O_APPEND after open); single-writer semantics.
+  if ((entry.fdflags & Fdflags.APPEND) !== 0) return fstatSync(entry.hostFd).size;
+  return entry.position;
+}
+
+/** Copies bytes poll_oneoff already took off a stream into the iovecs; returns the count. */
+function drainPeeked(ctx: WasiContext, entry: FdEntry, iovs: number, iovsLen: number): number {
+  const peeked = entry.peeked as Buffer;
+  const { view, u8 } = ctx.mem;
+  let total = 0;
+  for (let i = 0; i < iovsLen && total < peeked.length; i++) {
+    const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+    const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+    const n = Math.min(len, peeked.length - total);
+    if (ptr + n > u8.length) return Errno.FAULT;
+    u8.set(peeked.subarray(total, total + n), ptr);
+    total += n;
+  }
+  entry.peeked = total < peeked.length ? peeked.subarray(total) : undefined;
+  return total;
+}
+
+/** Creates the byte-moving fd calls. */
+export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
+  const { interrupt } = ctx;
+
+  function fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {
+    const entry = ctx.fds.find(fd);
+    if (entry === undefined) return Errno.BADF;
+    if (!entry.canWrite) return Errno.NOTCAPABLE;
+    let total = 0;
+    try {
+      checkInterrupt(interrupt);
+      const mem = ctx.mem.refresh();
+      const view = mem.view;
+      const nonblocking = (entry.fdflags & Fdflags.NONBLOCK) !== 0;
+      let position = entry.hostFd < 0 ? null : writePosition(entry);
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+        const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+        if (len === 0) continue;
+        if (entry.hostFd < 0) {
+          total += len; // the null device swallows everything
+          continue;
+        }
+        let n: number;
+        try {
+          n = writeAll(entry.hostFd, mem.u8, ptr, len, position, interrupt, nonblocking);
+        } catch (error) {
+          if (total > 0 && isWouldBlock(error)) break;
+          throw error;
+        }
+        total += n;
+        if (position !== null) position += n;
+        if (n < len) break;
+      }
+      if (position !== null) entry.position = position;
+      view.setUint32(nwritten, total, true);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  function fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number {
+    const entry = ctx.fds.find(fd);
+    if (entry === undefined) return Errno.BADF;
+    if (!entry.canRead) return Errno.NOTCAPABLE;
+    try {
+      checkInterrupt(interrupt);
+      const mem = ctx.mem.refresh();
+      const view = mem.view;
+      if (entry.peeked !== undefined) {
+        view.setUint32(nread, drainPeeked(ctx, entry, iovs, iovsLen), true);
+        return Errno.SUCCESS;
+      }
+      const nonblocking = (entry.fdflags & Fdflags.NONBLOCK) !== 0;
+      let total = 0;
+      for (let i = 0; i < iovsLen && entry.hostFd >= 0; i++) {
+        const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+        const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+        if (len === 0) continue;
+        const position = entry.seekable ? entry.position : null;
+        let n: number;
+        try {
+          // Only the first read may block: like readv(2), return what is there once we have some.
+          n = readSome(
+            entry.hostFd,
+            mem.u8,
+            ptr,
+            len,
+            position,
+            interrupt,
+            nonblocking || total > 0,
+          );
+        } catch (error) {
+          if (total > 0 && isWouldBlock(error)) break;
+          throw error;
+        }
+        total += n;
+        if (entry.seekable) entry.position += n;
+        if (n < len) break;
+      }
+      view.setUint32(nread, total, true);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  function fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) {
+    try {
+      const entry = ctx.fds.get(fd);
+      if (!entry.canWrite) return Errno.NOTCAPABLE;
+      if (!entry.seekable) return Errno.SPIPE;
+      needRight(entry, Rights.FD_SEEK);
+      const mem = ctx.mem.refresh();
+      let position = Number(offset);
+      let total = 0;
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = mem.view.getUint32(iovs + i * IOVEC_SIZE, true);
+        const len = mem.view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+        const n = writeAll(entry.hostFd, mem.u8, ptr, len, position, interrupt, false);
+        total += n;
+        position += n;
+        if (n < len) break;
+      }
+      mem.view.setUint32(nwritten, total, true);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  function fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) {
+    try {
+      const entry = ctx.fds.get(fd);
+      if (!entry.canRead) return Errno.NOTCAPABLE;
+      if (!entry.seekable) return Errno.SPIPE;
+      needRight(entry, Rights.FD_SEEK);
+      const mem = ctx.mem.refresh();
+      let position = Number(offset);
+      let total = 0;
+      for (let i = 0; i < iovsLen; i++) {
+        const ptr = mem.view.getUint32(iovs + i * IOVEC_SIZE, true);
+        const len = mem.view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+        const n = readSome(entry.hostFd, mem.u8, ptr, len, position, interrupt, false);
+        total += n;
+        position += n;
+        if (n < len) break;
+      }
+      mem.view.setUint32(nread, total, true);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  function fd_seek(fd: number, offset: bigint, whence: number, newOffset: number): number {
+    try {
+      const entry = ctx.fds.get(fd);
+      if (!entry.seekable) return Errno.SPIPE;
+      // wasi-libc asks for (0, CUR) to implement tell(); that needs only FD_TELL.
+      const tellOnly = offset === 0n && layout.whence[whence] === Whence.CUR;
+      needRight(entry, tellOnly ? Rights.FD_TELL : Rights.FD_SEEK);
+      const mem = ctx.mem.refresh();
+      let base: number;
+      switch (layout.whence[whence]) {
+        case Whence.SET:
+          base = 0;
+          break;
+        case Whence.CUR:
+          base = entry.position;
+          break;
+        case Whence.END:
+          base = fstatSync(entry.hostFd).size;
+          break;
+        default:
+          return Errno.INVAL;
+      }
+      const next = base + Number(offset);
+      if (next < 0 || !Number.isSafeInteger(next)) return Errno.INVAL;
+      entry.position = next;
+      mem.u64(newOffset, next);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  function fd_tell(fd: number, offsetPtr: number): number {
+    try {
+      const entry = ctx.fds.get(fd);
+      if (!entry.seekable) return Errno.SPIPE;
+      needRight(entry, Rights.FD_TELL);
+      ctx.mem.refresh().u64(offsetPtr, entry.position);
+      return Errno.SUCCESS;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  }
+
+  return { fd_write, fd_read, fd_pwrite, fd_pread, fd_seek, fd_tell };
+}

@@ -1,0 +1,176 @@
+// Confinement: every guest path is resolved beneath its preopen, one component at a time, by this
+// module — never by the kernel. Node has no openat(), so each step opens the next component with
+// O_PATH|O_NOFOLLOW through "/proc/self/fd/<dir fd>/<name>": the kernel follows that magic link to
+// the directory *object* we hold, so the lookup is as race-free as openat(dirfd, name). Symlinks
+// are read and spliced in here; ".." pops a directory we hold; nothing ever asks the kernel to
+// follow a link or walk "..". A directory swapped for a symlink mid-walk is therefore either seen
+// as a symlink (and resolved here, confined) or makes the final no-follow operation fail.
+
+import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from "node:fs";
+import { Errno, WasiErrno } from "./errno.js";
+import { Filetype } from "./abi.js";
+import type { FdEntry, PreopenRoot } from "./fd-table.js";
+
+/** Linux's O_PATH (asm-generic; x86, arm, arm64): an fd that names a file without opening it. */
+const O_PATH = 0o10000000;
+/** Linux's MAXSYMLINKS: more expansions than this in one lookup is ELOOP. */
+export const MAX_SYMLINKS = 40;
+
+/** Where a resolved path's last component is: a directory we hold and one name inside it. */
+export interface Resolved {
+  /** Host fd of the parent directory (O_PATH or a table fd). */
+  readonly dirFd: number;
+  /** One component, never "..", never containing "/"; "." when the path names `dirFd` itself. */
+  readonly name: string;
+  /** The path ended in "/" (or a followed symlink's target did): it must name a directory. */
+  readonly mustBeDir: boolean;
+  /** The preopen the result lies beneath (read-only checks, symlink targets). */
+  readonly root: PreopenRoot;
+  /** Whether `dirFd` was opened by the walk and must be closed with `release`. */
+  readonly ownsDirFd: boolean;
+  /** The components from the root to the named object (what a directory fd records). */
+  readonly relPath: readonly string[];
+}
+
+/** The host path that reaches a resolved name without any further symlink or ".." lookup. */
+export function hostPath(r: Resolved): string {
+  return `/proc/self/fd/${r.dirFd}/${r.name}`;
+}
+
+/** Closes the walk's own directory fd, if any. */
+export function release(r: Resolved): void {
+  if (r.ownsDirFd) closeSync(r.dirFd);
+}
+
+/** The path of a host fd, for operations Node only offers by path (readdir, futimes of dirs). */
+export function fdPath(hostFd: number): string {
+  return `/proc/self/fd/${hostFd}`;
+}
+
+/**
+ * A symlink's absolute target, taken as a guest path: it must lie beneath the preopen's own guest
+ * path, and then resolves from the preopen root (as inside a container's rootfs). Returns the
+ * components below the root, or undefined when the target leaves the preopen.
+ */
+function beneathRoot(root: PreopenRoot, target: string): string[] | undefined {
+  const parts = target.split("/").filter((p) => p !== "");
+  const prefix = root.guestPath.split("/").filter((p) => p !== "");
+  for (let i = 0; i < prefix.length; i++) if (parts[i] !== prefix[i]) return undefined;
+  return parts.slice(prefix.length);
+}
+
+function pushComponents(pending: string[], path: string): void {
+  const parts = path.split("/");
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const part = parts[i] as string;
+    if (part !== "" && part !== ".") pending.push(part);
+  }
+}
+
+/**
+ * Resolves `path` relative to the directory fd `start`, confined to its preopen.
+ * `follow`: whether a symlink in the last component is followed (lookupflags SYMLINK_FOLLOW);
+ * a trailing "/" always follows, as in POSIX. Escapes — an absolute path, ".." above the preopen,
+ * a symlink leading outside — are ENOTCAPABLE. A missing last component is not an error here
+ * (the caller may create it); a missing or non-directory intermediate one is ENOENT / ENOTDIR.
+ */
+export function resolve(start: FdEntry, path: string, follow: boolean): Resolved {
+  const root = start.root;
+  if (root === undefined || start.hostFd < 0) throw new WasiErrno(Errno.BADF);
+  if (start.filetype !== Filetype.DIRECTORY) throw new WasiErrno(Errno.NOTDIR);
+  if (path.length === 0) throw new WasiErrno(Errno.NOENT);
+  if (path.includes("\0")) throw new WasiErrno(Errno.INVAL);
+  if (path.startsWith("/")) throw new WasiErrno(Errno.NOTCAPABLE);
+
+  let mustBeDir = path.endsWith("/") || path.endsWith("/.") || path === ".";
+  const pending: string[] = [];
+  pushComponents(pending, path);
+  // stack[0] is borrowed (a table fd or the root); the rest are O_PATH fds this walk opened.
+  const stack: number[] = [start.hostFd];
+  let below: readonly string[] = start.relPath; // where stack[0] sits beneath the root
+  let trail: string[] = [...start.relPath]; // where the top of the stack sits beneath the root
+  let links = 0;
+  const closeFrom = (from: number): void => {
+    while (stack.length > from) closeSync(stack.pop() as number);
+  };
+  const result = (name: string): Resolved => {
+    const dirFd = stack[stack.length - 1] as number;
+    const owns = stack.length > 1;
+    if (owns) stack.pop();
+    closeFrom(1);
+    const relPath = name === "." ? trail : [...trail, name];
+    return { dirFd, name, mustBeDir, root, ownsDirFd: owns, relPath };
+  };
+
+  try {
+    while (pending.length > 0) {
+      const name = pending.pop() as string;
+      if (name === "..") {
+        if (stack.length > 1) {
+          closeSync(stack.pop() as number);
+          trail.pop();
+        } else if (below.length > 0) {
+          // Above where we started: restart from the root along the start's recorded path.
+          stack[0] = root.hostFd;
+          for (let i = below.length - 2; i >= 0; i--) pending.push(below[i] as string);
+          below = [];
+          trail = [];
+        } else throw new WasiErrno(Errno.NOTCAPABLE);
+        continue;
+      }
+      const last = pending.length === 0;
+      const parent = stack[stack.length - 1] as number;
+      if (last && !follow && !mustBeDir) return result(name);
+      let fd: number;
+      try {
+        fd = openSync(`/proc/self/fd/${parent}/${name}`, O_PATH | constants.O_NOFOLLOW);
+      } catch (error) {
+        if (last && (error as { code?: string }).code === "ENOENT") return result(name);
+        throw error;
+      }
+      let st: Stats;
+      try {
+        st = fstatSync(fd);
+      } catch (error) {
+        closeSync(fd);
+        throw error;
+      }
+      if (st.isSymbolicLink()) {
+        closeSync(fd);
+        if (++links > MAX_SYMLINKS) throw new WasiErrno(Errno.LOOP);
+        // Read by name: if the link is swapped meanwhile we resolve the new target — still here.
+        const target = readlinkSync(`/proc/self/fd/${parent}/${name}`);
+        if (target === "") throw new WasiErrno(Errno.NOENT);
+        if (last && target.endsWith("/")) mustBeDir = true;
+        if (target.startsWith("/")) {
+          const inside = beneathRoot(root, target);
+          if (inside === undefined) throw new WasiErrno(Errno.NOTCAPABLE);
+          closeFrom(1);
+          stack[0] = root.hostFd;
+          below = [];
+          trail = [];
+          pushComponents(pending, inside.join("/"));
+        } else {
+          pushComponents(pending, target);
+        }
+        if (last && pending.length === 0) return result("."); // a link to "." or to the root
+        continue;
+      }
+      if (last) {
+        closeSync(fd);
+        if (mustBeDir && !st.isDirectory()) throw new WasiErrno(Errno.NOTDIR);
+        return result(name);
+      }
+      if (!st.isDirectory()) {
+        closeSync(fd);
+        throw new WasiErrno(Errno.NOTDIR);
+      }
+      stack.push(fd);
+      trail.push(name);
+    }
+    return result(".");
+  } catch (error) {
+    closeFrom(1);
+    throw error;
+  }
+}

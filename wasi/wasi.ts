@@ -1,0 +1,189 @@
+// The Wasi class: options in, an import object out, and `start` to run a command instance with
+// every fd it opened closed afterwards.
+
+import { PREVIEW1, UNSTABLE, type Layout } from "./abi.js";
+import type { Calls, WasiContext } from "./context.js";
+import { WasiExit } from "./exit.js";
+import { FdTable, stdioEntry, type Preopen } from "./fd-table.js";
+import { createFdCalls } from "./fd-calls.js";
+import { createFdIo } from "./fd-io.js";
+import { checkInterrupt } from "./host-io.js";
+import { GuestMemory } from "./memory.js";
+import { createPathCalls } from "./path-calls.js";
+import { createPoll } from "./poll.js";
+import { createProcCalls, stringTable, type StringTable } from "./proc-calls.js";
+import { createReaddir } from "./readdir.js";
+
+/** How to run one WASI program. */
+export interface WasiOptions {
+  /** argv as the guest sees it; argv[0] is conventionally the program's name. */
+  args?: readonly string[];
+  /** The environment as "KEY=value" strings. */
+  env?: readonly string[];
+  /** Directories the guest may reach, each confined to its host directory; fds 3, 4, ... */
+  preopens?: readonly Preopen[];
+  /**
+   * The guest's working directory. WASI has no cwd: wasi-libc keeps its own, always "/" at start
+   * (it resolves relative paths against it by preopen name). So this sets `PWD` in the guest's
+   * environment (unless `env` has one) for programs that `chdir(getenv("PWD"))`. See README.md.
+   */
+  cwd?: string;
+  /** Host fds for the guest's 0, 1, 2; they may be non-blocking. Undefined acts as /dev/null. */
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
+  /**
+   * An Int32Array over a SharedArrayBuffer; a controller stores non-zero at index 0 and calls
+   * Atomics.notify to make every blocking call throw WasiInterrupted. The embedder resets it.
+   */
+  interrupt?: Int32Array;
+  /** Most guest fds open at once (EMFILE beyond); default 1024. */
+  maxFds?: number;
+}
+
+/** The import object: both snapshot names a module may import from. */
+export interface WasiImports extends WebAssembly.Imports {
+  wasi_snapshot_preview1: Calls;
+  wasi_unstable: Calls;
+}
+
+/** Every preview1 function (the witx order), for ENOSYS-free completeness checks. */
+export const PREVIEW1_FUNCTIONS = [
+  "args_get",
+  "args_sizes_get",
+  "environ_get",
+  "environ_sizes_get",
+  "clock_res_get",
+  "clock_time_get",
+  "fd_advise",
+  "fd_allocate",
+  "fd_close",
+  "fd_datasync",
+  "fd_fdstat_get",
+  "fd_fdstat_set_flags",
+  "fd_fdstat_set_rights",
+  "fd_filestat_get",
+  "fd_filestat_set_size",
+  "fd_filestat_set_times",
+  "fd_pread",
+  "fd_prestat_get",
+  "fd_prestat_dir_name",
+  "fd_pwrite",
+  "fd_read",
+  "fd_readdir",
+  "fd_renumber",
+  "fd_seek",
+  "fd_sync",
+  "fd_tell",
+  "fd_write",
+  "path_create_directory",
+  "path_filestat_get",
+  "path_filestat_set_times",
+  "path_link",
+  "path_open",
+  "path_readlink",
+  "path_remove_directory",
+  "path_rename",
+  "path_symlink",
+  "path_unlink_file",
+  "poll_oneoff",
+  "proc_exit",
+  "proc_raise",
+  "sched_yield",
+  "random_get",
+  "sock_accept",
+  "sock_recv",
+  "sock_send",
+  "sock_shutdown",
+] as const;
+
+function calls(ctx: WasiContext, layout: Layout, args: StringTable, env: StringTable): Calls {
+  return {
+    ...createProcCalls(ctx, args, env),
+    ...createPoll(ctx, layout),
+    ...createFdIo(ctx, layout),
+    ...createFdCalls(ctx, layout),
+    ...createReaddir(ctx),
+    ...createPathCalls(ctx, layout),
+  };
+}
+
+/**
+ * A WASI preview1 host for one program configuration. Reusable: each `start` gets a fresh fd table
+ * (stdio plus freshly opened preopens) and closes everything when the run ends.
+ */
+export class Wasi {
+  /** Pass to WebAssembly.instantiate; the same object every time. */
+  readonly imports: WasiImports;
+  readonly #ctx: WasiContext;
+  readonly #options: WasiOptions;
+  #running = false;
+
+  constructor(options: WasiOptions = {}) {
+    this.#options = options;
+    const env = [...(options.env ?? [])];
+    if (options.cwd !== undefined && !env.some((e) => e.startsWith("PWD="))) {
+      env.push(`PWD=${options.cwd}`);
+    }
+    this.#ctx = {
+      mem: new GuestMemory(),
+      fds: new FdTable(0),
+      interrupt: options.interrupt ?? new Int32Array(new SharedArrayBuffer(4)),
+    };
+    const args = stringTable(options.args ?? []);
+    const environ = stringTable(env);
+    const preview1 = calls(this.#ctx, PREVIEW1, args, environ);
+    const unstable = calls(this.#ctx, UNSTABLE, args, environ);
+    delete unstable["sock_accept"]; // added in preview1
+    this.imports = { wasi_snapshot_preview1: preview1, wasi_unstable: unstable };
+  }
+
+  /**
+   * Runs a command: calls `exportName` (default `_start`) and returns the exit code — 0 when it
+   * returns, else proc_exit's code. Throws WasiInterrupted when interrupted; a trap propagates as
+   * the engine's RuntimeError. Every fd the guest opened is closed before this returns or throws.
+   */
+  start(instance: WebAssembly.Instance, exportName = "_start"): number {
+    const { memory } = instance.exports;
+    const entry = instance.exports[exportName];
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new TypeError("wasi: the instance does not export its memory as `memory`");
+    }
+    if (typeof entry !== "function") {
+      throw new TypeError(`wasi: the instance does not export a function \`${exportName}\``);
+    }
+    if (this.#running) throw new Error("wasi: this Wasi is already running an instance");
+    const fds = this.#openTable();
+    this.#running = true;
+    this.#ctx.fds = fds;
+    this.#ctx.mem.bind(memory);
+    try {
+      checkInterrupt(this.#ctx.interrupt);
+      (entry as () => unknown)();
+      return 0;
+    } catch (error) {
+      if (error instanceof WasiExit) return error.code;
+      throw error;
+    } finally {
+      fds.closeAll();
+      this.#ctx.fds = new FdTable(0);
+      this.#ctx.mem.unbind();
+      this.#running = false;
+    }
+  }
+
+  #openTable(): FdTable {
+    const o = this.#options;
+    const fds = new FdTable(o.maxFds);
+    try {
+      fds.add(stdioEntry(o.stdin));
+      fds.add(stdioEntry(o.stdout));
+      fds.add(stdioEntry(o.stderr));
+      for (const preopen of o.preopens ?? []) fds.addPreopen(preopen);
+    } catch (error) {
+      fds.closeAll();
+      throw error;
+    }
+    return fds;
+  }
+}
