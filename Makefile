@@ -8,8 +8,8 @@ unexport NODE_EXTRA_CA_CERTS
 NODE := node
 TSX := $(NODE) --import tsx
 
-.PHONY: setup build generate check-generated wasm bundles typecheck lint format-check \
-        test test-unit test-e2e demo load install bench bench-quick stress clean
+.PHONY: setup build generate check-generated wasm bundles typecheck lint format-check load \
+        test test-unit test-e2e demo install bench bench-quick stress clean
 
 setup:
 	@bash scripts/setup.sh
@@ -61,3 +61,8 @@ install: build
 
 clean:
 	rm -rf dist build
+
+# Imports the demo image into a containerd (default: the system one) for `ctr run`.
+CONTAINERD_ADDRESS ?= /run/containerd/containerd.sock
+load: build
+	ctr -a $(CONTAINERD_ADDRESS) -n default image import build/images/wasmtest.tar

@@ -1,7 +1,7 @@
 // Bundles each shipped program into one CommonJS file under dist/bin: start-up time is a feature
 // (architecture doc, "Shipping": unbundled ESM graphs load slowly, CJS starts ~8 ms sooner).
 import { build } from "esbuild";
-import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 
 /** dist/bin/<name> ← source. Programs get a shebang and the executable bit. */
 const programs = {
@@ -11,9 +11,22 @@ const programs = {
 /** Worker entry points, loaded by a program from beside itself. */
 const workers = {
   "v8-worker.cjs": "engine/worker-main.ts",
+  // The WAT assembler is large (wabt) and rarely needed: its own file, loaded on first use.
+  "wat.cjs": "engine/wat.ts",
+};
+
+/** Keeps `import("./wat.js")` a runtime load of the sibling wat.cjs instead of inlining wabt. */
+const watExternal = {
+  name: "wat-external",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/wat\.js$/ }, () => ({ path: "./wat.cjs", external: true }));
+  },
 };
 
 mkdirSync("dist/bin", { recursive: true });
+// The programs have no extension, so Node takes their module type from the nearest package.json:
+// without this one, the repository's `"type": "module"` would make it load them as ESM.
+writeFileSync("dist/package.json", JSON.stringify({ type: "commonjs" }) + "\n");
 const common = {
   bundle: true,
   platform: "node",
@@ -24,6 +37,7 @@ const common = {
   // import.meta.url has no meaning in CJS; bundles locate siblings through __filename instead.
   define: { "import.meta.url": "__importMetaUrl" },
   inject: ["scripts/import-meta-url.js"],
+  plugins: [watExternal],
 };
 const jobs = [];
 for (const [name, entry] of Object.entries(programs)) {
