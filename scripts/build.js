@@ -7,6 +7,8 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 const programs = {
   "containerd-shim-v8-v1": "bin/containerd-shim-v8-v1.ts",
   runwasi: "bin/runwasi.ts",
+  // The host-builder example, built so the tests can run it through containerd.
+  "containerd-shim-example-v1": "examples/custom-host/containerd-shim-example-v1.ts",
 };
 /** Worker entry points, loaded by a program from beside itself. */
 const workers = {
