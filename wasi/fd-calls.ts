@@ -90,7 +90,7 @@ export function createFdCalls(ctx: WasiContext, layout: Layout): Calls {
 
     fd_filestat_set_size: guard((fd: number, size: bigint) => {
       const entry = ctx.fds.get(fd);
-      needRight(entry, Rights.FD_FILESTAT_SET_SIZE);
+      needRight(entry, Rights.FD_FILESTAT_SET_SIZE, Errno.BADF);
       if (entry.filetype === Filetype.DIRECTORY) throw new WasiErrno(Errno.ISDIR);
       if (entry.root?.readOnly === true) throw new WasiErrno(Errno.ROFS);
       if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new WasiErrno(Errno.FBIG);
@@ -119,7 +119,7 @@ export function createFdCalls(ctx: WasiContext, layout: Layout): Calls {
 
     fd_allocate: guard((fd: number, offset: bigint, len: bigint) => {
       const entry = ctx.fds.get(fd);
-      needRight(entry, Rights.FD_ALLOCATE);
+      needRight(entry, Rights.FD_ALLOCATE, Errno.BADF);
       needFile(entry);
       if (len === 0n) throw new WasiErrno(Errno.INVAL);
       if (entry.root?.readOnly === true) throw new WasiErrno(Errno.ROFS);
@@ -131,14 +131,13 @@ export function createFdCalls(ctx: WasiContext, layout: Layout): Calls {
 
     fd_datasync: guard((fd: number) => {
       const entry = ctx.fds.get(fd);
-      needRight(entry, Rights.FD_DATASYNC);
+      // No rights check for sync/datasync: POSIX allows both on read-only fds (a directory's).
       if (entry.hostFd < 0) throw new WasiErrno(Errno.INVAL);
       fdatasyncSync(entry.hostFd);
     }),
 
     fd_sync: guard((fd: number) => {
       const entry = ctx.fds.get(fd);
-      needRight(entry, Rights.FD_SYNC);
       if (entry.hostFd < 0) throw new WasiErrno(Errno.INVAL);
       fsyncSync(entry.hostFd);
     }),

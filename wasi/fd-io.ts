@@ -40,8 +40,8 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
 
   function fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {
     const entry = ctx.fds.find(fd);
-    if (entry === undefined) return Errno.BADF;
-    if (!entry.canWrite) return Errno.NOTCAPABLE;
+    // A missing FD_WRITE right is EBADF, as write(2) on an O_RDONLY fd (and wasmtime) answers.
+    if (entry === undefined || !entry.canWrite) return Errno.BADF;
     let total = 0;
     try {
       checkInterrupt(interrupt);
@@ -78,8 +78,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
 
   function fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number {
     const entry = ctx.fds.find(fd);
-    if (entry === undefined) return Errno.BADF;
-    if (!entry.canRead) return Errno.NOTCAPABLE;
+    if (entry === undefined || !entry.canRead) return Errno.BADF;
     try {
       checkInterrupt(interrupt);
       const mem = ctx.mem.refresh();
@@ -125,7 +124,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   function fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) {
     try {
       const entry = ctx.fds.get(fd);
-      if (!entry.canWrite) return Errno.NOTCAPABLE;
+      if (!entry.canWrite) return Errno.BADF;
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
       const mem = ctx.mem.refresh();
@@ -149,7 +148,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   function fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) {
     try {
       const entry = ctx.fds.get(fd);
-      if (!entry.canRead) return Errno.NOTCAPABLE;
+      if (!entry.canRead) return Errno.BADF;
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
       const mem = ctx.mem.refresh();

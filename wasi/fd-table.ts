@@ -65,9 +65,12 @@ export function setRights(entry: FdEntry, base: bigint, inheriting: bigint): voi
   entry.canWrite = (base & Rights.FD_WRITE) !== 0n;
 }
 
-/** ENOTCAPABLE unless the entry holds `right`. */
-export function needRight(entry: FdEntry, right: bigint): void {
-  if ((entry.rightsBase & right) === 0n) throw new WasiErrno(Errno.NOTCAPABLE);
+/**
+ * Throws unless the entry holds `right`: ENOTCAPABLE by default. Rights that stand for the open
+ * mode pass EBADF, which is what POSIX programs expect (ftruncate on an O_RDONLY fd).
+ */
+export function needRight(entry: FdEntry, right: bigint, errno: number = Errno.NOTCAPABLE): void {
+  if ((entry.rightsBase & right) === 0n) throw new WasiErrno(errno);
 }
 
 /** WASI filetype of a host stat. FIFOs have no WASI type; wasmtime reports them as unknown too. */

@@ -1,9 +1,6 @@
-// args, environ, random, proc_exit, proc_raise and the sock_* calls: the calls about the process
-// rather than files.
+// args, environ, random, proc_exit and proc_raise: the calls about the process rather than files.
 
-import { fstatSync } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
-import { SDFLAGS_MASK } from "./abi.js";
 import type { Calls, WasiContext } from "./context.js";
 import { WasiExit } from "./exit.js";
 import { utf8 } from "./memory.js";
@@ -37,7 +34,7 @@ export function stringTable(strings: readonly string[]): StringTable {
 const IGNORED_SIGNALS = new Set([16 /* CHLD */, 17 /* CONT */, 22 /* URG */, 27 /* WINCH */]);
 const MAX_SIGNAL = 30; // SYS
 
-/** Creates args_*, environ_*, random_get, proc_* and sock_*. */
+/** Creates args_*, environ_*, random_get and proc_*. */
 export function createProcCalls(ctx: WasiContext, args: StringTable, env: StringTable): Calls {
   const sizes = (table: StringTable) => (countPtr: number, sizePtr: number) => {
     try {
@@ -60,15 +57,6 @@ export function createProcCalls(ctx: WasiContext, args: StringTable, env: String
     } catch (error) {
       return errnoOf(error);
     }
-  };
-
-  /** A socket fd, or the errno for one that is not (EBADF / ENOTSOCK). */
-  const socket = (fd: number): number => {
-    const entry = ctx.fds.get(fd);
-    if (entry.hostFd < 0 || !fstatSync(entry.hostFd).isSocket()) {
-      throw new WasiErrno(Errno.NOTSOCK);
-    }
-    return entry.hostFd;
   };
 
   return {
@@ -99,43 +87,6 @@ export function createProcCalls(ctx: WasiContext, args: StringTable, env: String
       if (signal === 0 || IGNORED_SIGNALS.has(signal)) return Errno.SUCCESS;
       if (signal < 0 || signal > MAX_SIGNAL) return Errno.INVAL;
       throw new WasiExit(128 + signal);
-    },
-
-    sock_accept(fd: number, _flags: number, _out: number): number {
-      try {
-        socket(fd);
-        return Errno.NOTSUP; // Node cannot accept(2) on a raw fd synchronously
-      } catch (error) {
-        return errnoOf(error);
-      }
-    },
-
-    sock_recv(fd: number, _ri: number, _riLen: number, _flags: number, _n: number, _ro: number) {
-      try {
-        socket(fd);
-        return Errno.NOTSUP; // recv flags (peek, waitall) have no synchronous Node equivalent
-      } catch (error) {
-        return errnoOf(error);
-      }
-    },
-
-    sock_send(fd: number, _si: number, _siLen: number, _flags: number, _n: number): number {
-      try {
-        socket(fd);
-        return Errno.NOTSUP;
-      } catch (error) {
-        return errnoOf(error);
-      }
-    },
-
-    sock_shutdown(fd: number, how: number): number {
-      try {
-        socket(fd);
-        if ((how & ~SDFLAGS_MASK) !== 0 || how === 0) return Errno.INVAL;
-        return Errno.NOTSUP; // Node has no shutdown(2) for a raw fd
-      } catch (error) {
-        return errnoOf(error);
-      }
     },
   };
 }

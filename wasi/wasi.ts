@@ -13,6 +13,7 @@ import { createPathCalls } from "./path-calls.js";
 import { createPoll } from "./poll.js";
 import { createProcCalls, stringTable, type StringTable } from "./proc-calls.js";
 import { createReaddir } from "./readdir.js";
+import { createSockCalls } from "./sock-calls.js";
 
 /** How to run one WASI program. */
 export interface WasiOptions {
@@ -98,10 +99,12 @@ export const PREVIEW1_FUNCTIONS = [
 ] as const;
 
 function calls(ctx: WasiContext, layout: Layout, args: StringTable, env: StringTable): Calls {
+  const io = createFdIo(ctx, layout);
   return {
     ...createProcCalls(ctx, args, env),
     ...createPoll(ctx, layout),
-    ...createFdIo(ctx, layout),
+    ...io,
+    ...createSockCalls(ctx, io),
     ...createFdCalls(ctx, layout),
     ...createReaddir(ctx),
     ...createPathCalls(ctx, layout),

@@ -4,7 +4,14 @@
 
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import wabtInit from "wabt";
 
@@ -17,7 +24,14 @@ export function compileC(relPath: string): WebAssembly.Module {
   const cached = modules.get(relPath);
   if (cached) return cached;
   const source = path.join(wasiDir, relPath);
-  const hash = createHash("sha256").update(readFileSync(source)).digest("hex").slice(0, 16);
+  // The key covers the headers beside the source too (conformance/check.h).
+  const hasher = createHash("sha256").update(readFileSync(source));
+  for (const h of readdirSync(path.dirname(source))
+    .filter((f) => f.endsWith(".h"))
+    .sort()) {
+    hasher.update(readFileSync(path.join(path.dirname(source), h)));
+  }
+  const hash = hasher.digest("hex").slice(0, 16);
   mkdirSync(cacheDir, { recursive: true });
   const out = path.join(cacheDir, `${path.basename(relPath, ".c")}-${hash}.wasm`);
   if (!existsSync(out)) {
