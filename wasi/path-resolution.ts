@@ -76,8 +76,8 @@ function pushComponents(pending: string[], path: string): void {
  */
 export function resolve(start: FdEntry, path: string, follow: boolean): Resolved {
   const root = start.root;
-  if (root === undefined || start.hostFd < 0) throw new WasiErrno(Errno.BADF);
   if (start.filetype !== Filetype.DIRECTORY) throw new WasiErrno(Errno.NOTDIR);
+  if (root === undefined || start.hostFd < 0) throw new WasiErrno(Errno.BADF);
   if (path.length === 0) throw new WasiErrno(Errno.NOENT);
   if (path.includes("\0")) throw new WasiErrno(Errno.INVAL);
   if (path.startsWith("/")) throw new WasiErrno(Errno.NOTCAPABLE);
@@ -139,7 +139,16 @@ export function resolve(start: FdEntry, path: string, follow: boolean): Resolved
         closeSync(fd);
         if (++links > MAX_SYMLINKS) throw new WasiErrno(Errno.LOOP);
         // Read by name: if the link is swapped meanwhile we resolve the new target — still here.
-        const target = readlinkSync(`/proc/self/fd/${parent}/${name}`);
+        let target: string;
+        try {
+          target = readlinkSync(`/proc/self/fd/${parent}/${name}`);
+        } catch (error) {
+          // Replaced by a non-link (EINVAL) or removed (ENOENT) since the open: look again.
+          const code = (error as { code?: string }).code;
+          if (code !== "EINVAL" && code !== "ENOENT") throw error;
+          pending.push(name);
+          continue;
+        }
         if (target === "") throw new WasiErrno(Errno.NOENT);
         if (last && target.endsWith("/")) mustBeDir = true;
         if (target.startsWith("/")) {
