@@ -129,7 +129,7 @@ export async function buildImage(spec: ImageSpec): Promise<BuiltImage> {
  */
 export async function writeImageTar(file: string, spec: ImageSpec): Promise<BuiltImage> {
   const image = await buildImage(spec);
-  await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+  await ensureDir(path.dirname(path.resolve(file)));
   const partial = `${file}.partial-${process.pid}`;
   try {
     await writeFile(partial, image.tar);
@@ -139,6 +139,24 @@ export async function writeImageTar(file: string, spec: ImageSpec): Promise<Buil
     throw err;
   }
   return image;
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node 20's `mkdir(…, { recursive: true })` spins forever on a
+ * path below /proc (the kernel answers ENOENT for a directory that exists), so it is not used.
+ */
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return;
+    if (code !== "ENOENT" || path.dirname(dir) === dir) throw err;
+    await ensureDir(path.dirname(dir));
+    await mkdir(dir).catch((again: NodeJS.ErrnoException) => {
+      if (again.code !== "EEXIST") throw again;
+    });
+  }
 }
 
 /** Splits "os/arch[/variant]" (containerd's platform syntax) into config fields. */
