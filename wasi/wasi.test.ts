@@ -14,10 +14,10 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Worker } from "node:worker_threads";
 import { Wasi, WasiInterrupted, type WasiOptions } from "./index.js";
 import { compileC, compileWat } from "./testdata/build.js";
 import { fifo } from "./testdata/fifo.js";
+import { startWorker } from "./testdata/worker.js";
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), "wasi-test-"));
@@ -143,36 +143,10 @@ test("reading outside the preopen fails", (t) => {
   assert.equal(readFileSync(path.join(dir, "canary"), "utf8"), "secret");
 });
 
-type Runner = {
-  run: (
-    module: WebAssembly.Module,
-    options: WasiOptions,
-  ) => Promise<{ code?: number; error?: string }>;
-};
-
-/** A worker running the runner, warmed up by one run so later timings exclude its start-up. */
-async function startWorker(t: { after: (fn: () => void) => void }): Promise<Runner> {
-  // Workers do not inherit tsx's loader in Node 20: register it, then load the TypeScript runner.
-  const script = new URL("./testdata/runner.ts", import.meta.url).href;
-  const boot = `import("tsx/esm/api").then((api) => { api.register(); return import(${JSON.stringify(script)}); });`;
-  const worker = new Worker(boot, { eval: true });
-  t.after(() => void worker.terminate());
-  const runner: Runner = {
-    run: (module, options) =>
-      new Promise((resolve, reject) => {
-        worker.once("message", resolve);
-        worker.once("error", reject);
-        worker.postMessage({ module, options });
-      }),
-  };
-  assert.deepEqual(await runner.run(compileC("testdata/hello.c"), {}), { code: 0 });
-  return runner;
-}
-
 test("an interrupt ends sleep(1000) within 100 ms and the worker stays usable", async (t) => {
   const worker = await startWorker(t);
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
-  const sleeping = worker.run(compileC("testdata/sleep.c"), { args: ["sleep", "1000"], interrupt });
+  const sleeping = worker(compileC("testdata/sleep.c"), { args: ["sleep", "1000"], interrupt });
   await new Promise((r) => setTimeout(r, 200)); // let it reach poll_oneoff
   const t0 = performance.now();
   Atomics.store(interrupt, 0, 1);
@@ -182,7 +156,7 @@ test("an interrupt ends sleep(1000) within 100 ms and the worker stays usable", 
   assert.equal(result.error, new WasiInterrupted().name);
   assert.ok(elapsed < 100, `interrupt took ${elapsed} ms`);
   Atomics.store(interrupt, 0, 0);
-  const again = await worker.run(compileC("testdata/sleep.c"), {
+  const again = await worker(compileC("testdata/sleep.c"), {
     args: ["sleep", "10"],
     interrupt,
   });
@@ -195,7 +169,7 @@ test("an interrupt ends a read blocked on an empty stdin FIFO", async (t) => {
   t.after(() => (closeSync(r), closeSync(w)));
   const worker = await startWorker(t);
   const interrupt = new Int32Array(new SharedArrayBuffer(4));
-  const reading = worker.run(compileC("testdata/cat.c"), { stdin: r, interrupt });
+  const reading = worker(compileC("testdata/cat.c"), { stdin: r, interrupt });
   await new Promise((res) => setTimeout(res, 200));
   const t0 = performance.now();
   Atomics.store(interrupt, 0, 1);
@@ -211,7 +185,7 @@ test("output is written in full when the reader is slow", async (t) => {
   t.after(() => (closeSync(r), closeSync(w)));
   const worker = await startWorker(t);
   const total = 1 << 20;
-  const done = worker.run(compileC("testdata/spew.c"), {
+  const done = worker(compileC("testdata/spew.c"), {
     args: ["spew", String(total)],
     stdout: w,
   });
