@@ -195,6 +195,11 @@ describe("writeImageTar", () => {
     assert.deepEqual(readdirSync(path.dirname(out)), ["image.tar"]);
   });
 
+  it("fails, rather than spinning, when the directory cannot be created (below /proc)", async () => {
+    // Node 20's recursive mkdir loops forever here; writeImageTar must not use it.
+    await assert.rejects(writeImageTar("/proc/no-such-dir/x/image.tar", spec), { code: "ENOENT" });
+  });
+
   it("writes nothing when the spec is invalid", async (t) => {
     const out = path.join(tempDir(t), "bad.tar");
     await assert.rejects(writeImageTar(out, { ...spec, name: "Bad" }), ImageError);
