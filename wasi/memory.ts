@@ -4,6 +4,10 @@
 import { WasiErrno, Errno } from "./errno.js";
 
 const decoder = new TextDecoder("utf-8", { fatal: true });
+// Shared placeholders while no memory is bound: allocating ArrayBuffers per Wasi shows up in GC.
+const NO_BUFFER = new ArrayBuffer(0);
+const NO_VIEW = new DataView(NO_BUFFER);
+const NO_BYTES = new Uint8Array(NO_BUFFER);
 const encoder = new TextEncoder();
 
 /** The guest memory as a DataView and a Uint8Array, refreshed on growth. */
@@ -11,9 +15,9 @@ export class GuestMemory {
   #memory: WebAssembly.Memory | undefined;
   #buffer: ArrayBufferLike | undefined;
   /** Little-endian access to the guest's memory (WASI is little-endian). */
-  view: DataView = new DataView(new ArrayBuffer(0));
+  view: DataView = NO_VIEW;
   /** Byte access to the guest's memory; host I/O reads and writes straight through it. */
-  u8: Uint8Array = new Uint8Array(0);
+  u8: Uint8Array = NO_BYTES;
 
   /** Points the views at an instance's exported memory. */
   bind(memory: WebAssembly.Memory): void {
@@ -26,8 +30,8 @@ export class GuestMemory {
   unbind(): void {
     this.#memory = undefined;
     this.#buffer = undefined;
-    this.view = new DataView(new ArrayBuffer(0));
-    this.u8 = new Uint8Array(0);
+    this.view = NO_VIEW;
+    this.u8 = NO_BYTES;
   }
 
   /** Rebuilds the views if the memory grew; call at the top of every import that touches memory. */

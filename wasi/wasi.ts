@@ -100,15 +100,27 @@ export const PREVIEW1_FUNCTIONS = [
 
 function calls(ctx: WasiContext, layout: Layout, args: StringTable, env: StringTable): Calls {
   const io = createFdIo(ctx, layout);
-  return {
-    ...createProcCalls(ctx, args, env),
-    ...createPoll(ctx, layout),
-    ...io,
-    ...createSockCalls(ctx, io),
-    ...createFdCalls(ctx, layout),
-    ...createReaddir(ctx),
-    ...createPathCalls(ctx, layout),
-  };
+  // Object.assign, not spread: spreading these function-valued objects measured ~70 µs per
+  // namespace (V8 builds them in dictionary mode), more than a whole hello-world run.
+  return Object.assign(
+    {},
+    createProcCalls(ctx, args, env),
+    createPoll(ctx, layout),
+    io,
+    createSockCalls(ctx, io),
+    createFdCalls(ctx, layout),
+    createReaddir(ctx),
+    createPathCalls(ctx, layout),
+  );
+}
+
+/** wasi_unstable: the same calls with snapshot 0's layouts, less sock_accept (new in preview1). */
+function unstableCalls(ctx: WasiContext, args: StringTable, env: StringTable): Calls {
+  const unstable: Calls = {};
+  for (const [name, fn] of Object.entries(calls(ctx, UNSTABLE, args, env))) {
+    if (name !== "sock_accept") unstable[name] = fn;
+  }
+  return unstable;
 }
 
 /**
@@ -135,10 +147,16 @@ export class Wasi {
     };
     const args = stringTable(options.args ?? []);
     const environ = stringTable(env);
-    const preview1 = calls(this.#ctx, PREVIEW1, args, environ);
-    const unstable = calls(this.#ctx, UNSTABLE, args, environ);
-    delete unstable["sock_accept"]; // added in preview1
-    this.imports = { wasi_snapshot_preview1: preview1, wasi_unstable: unstable };
+    const ctx = this.#ctx;
+    let unstable: Calls | undefined;
+    this.imports = {
+      wasi_snapshot_preview1: calls(ctx, PREVIEW1, args, environ),
+      // Built on first use: WebAssembly.instantiate reads only the namespaces a module imports,
+      // and almost every module imports preview1 alone.
+      get wasi_unstable(): Calls {
+        return (unstable ??= unstableCalls(ctx, args, environ));
+      },
+    };
   }
 
   /**
