@@ -62,17 +62,85 @@ const options = {
 /** Every WebAssembly binary starts with these four bytes ("\0asm"). */
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
+interface HostFile {
+  readonly src: string;
+  readonly dest: string;
+}
+
+/** What the command line asks for, checked before any file is touched. */
+interface BuildRequest {
+  readonly name: string;
+  readonly output: string;
+  readonly module: string;
+  /** The module's path in the image: the entrypoint without its "#export" suffix. */
+  readonly moduleInImage: string;
+  readonly entrypoint: string;
+  /** --file values, split: host path → path in the image. */
+  readonly files: readonly HostFile[];
+  readonly dirs: readonly string[];
+  readonly platform: ReturnType<typeof parsePlatform>;
+  readonly cmd?: readonly string[];
+  readonly env?: readonly string[];
+  readonly workdir?: string;
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
 async function run(args: readonly string[], io: CliIo): Promise<number> {
-  const { values: o, positionals } = parseOptions(args, options);
-  if (o.help) {
+  const request = parseRequest(args);
+  if (request === "help") {
     io.out(help);
     return ExitCode.ok;
   }
-  if (positionals.length !== 1) {
+  const resolve = (p: string): string => path.resolve(io.cwd, p);
+  const module = await readModule(
+    resolve(request.module),
+    request.module,
+    request.platform.architecture === "wasm",
+  );
+  const entries: LayerEntry[] = [
+    { kind: "file", path: request.moduleInImage, content: module, mode: 0o755 },
+  ];
+  for (const file of request.files) entries.push(await fileEntry(file, resolve));
+  for (const dir of request.dirs) entries.push({ kind: "directory", path: dir });
+
+  const created = creationTime(io.env["SOURCE_DATE_EPOCH"]);
+  const image = await writeImageTar(resolve(request.output), {
+    name: request.name,
+    entries,
+    ...(created === undefined ? {} : { created }),
+    config: {
+      ...request.platform,
+      entrypoint: [request.entrypoint],
+      ...(request.cmd === undefined ? {} : { cmd: request.cmd }),
+      ...(request.env === undefined ? {} : { env: request.env }),
+      ...(request.workdir === undefined ? {} : { workingDir: request.workdir }),
+      ...(request.labels === undefined ? {} : { labels: request.labels }),
+    },
+  }).catch((err: unknown) => {
+    // A system error names the syscall and the path; add which image it was building.
+    if (err instanceof Error && "syscall" in err) {
+      throw new CliFailure(`cannot build ${request.output}: ${err.message}`);
+    }
+    throw err;
+  });
+  io.out(
+    `wrote ${request.output}: ${image.name} (${image.manifestDigest}, ${kib(image.tar.length)})\n` +
+      `load it with: ctr image import ${request.output}\n`,
+  );
+  return ExitCode.ok;
+}
+
+/** The command line as a request, or "help"; throws `UsageError` naming what to add or fix. */
+function parseRequest(args: readonly string[]): BuildRequest | "help" {
+  const { values: o, positionals } = parseOptions(args, options);
+  if (o.help) return "help";
+  const [module, ...extra] = positionals;
+  if (module === undefined) {
+    throw new UsageError("missing MODULE.wasm: give the WebAssembly module to pack");
+  }
+  if (extra.length > 0) {
     throw new UsageError(
-      positionals.length === 0
-        ? "missing MODULE.wasm: give the WebAssembly module to pack"
-        : `expected one module, got ${positionals.length}: ${positionals.join(" ")}`,
+      `expected one module, got ${positionals.length}: ${positionals.join(" ")}`,
     );
   }
   if (o.name === undefined) {
@@ -80,12 +148,10 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       "missing --name: name the image, e.g. --name docker.io/library/app:latest",
     );
   }
-  if (o.output === undefined)
+  if (o.output === undefined) {
     throw new UsageError("missing -o OUT.tar: say where to write the image");
-
-  const platform = parsePlatformOption(o.platform ?? "wasip1/wasm");
-  const modulePath = positionals[0] as string; // length checked above
-  const entrypoint = o.entrypoint ?? `/${path.basename(modulePath)}`;
+  }
+  const entrypoint = o.entrypoint ?? `/${path.basename(module)}`;
   // The part before '#' is the file; '#export' selects a function (shim-protocol.md §6).
   const moduleInImage = entrypoint.split("#")[0] ?? "";
   if (!moduleInImage.startsWith("/") || moduleInImage === "/") {
@@ -93,46 +159,23 @@ async function run(args: readonly string[], io: CliIo): Promise<number> {
       `--entrypoint ${JSON.stringify(entrypoint)}: must be an absolute path in the image, e.g. /app.wasm`,
     );
   }
-  const resolve = (p: string): string => path.resolve(io.cwd, p);
-  const module = await readModule(
-    resolve(modulePath),
-    modulePath,
-    platform.architecture === "wasm",
-  );
-
-  const entries: LayerEntry[] = [
-    { kind: "file", path: moduleInImage, content: module, mode: 0o755 },
-  ];
-  for (const spec of o.file ?? []) entries.push(await fileEntry(spec, resolve));
-  for (const dir of o.dir ?? []) entries.push({ kind: "directory", path: dir });
   for (const item of o.env ?? []) keyValue("--env", item);
-  const labels = Object.fromEntries((o.label ?? []).map((l) => keyValue("--label", l)));
-
-  const created = creationTime(io.env["SOURCE_DATE_EPOCH"]);
-  const image = await writeImageTar(resolve(o.output), {
+  return {
     name: o.name,
-    entries,
-    ...(created === undefined ? {} : { created }),
-    config: {
-      ...platform,
-      entrypoint: [entrypoint],
-      ...(o.cmd === undefined ? {} : { cmd: o.cmd }),
-      ...(o.env === undefined ? {} : { env: o.env }),
-      ...(o.workdir === undefined ? {} : { workingDir: o.workdir }),
-      ...(o.label === undefined ? {} : { labels }),
-    },
-  }).catch((err: unknown) => {
-    // A system error names the syscall and the path; add which image it was building.
-    if (err instanceof Error && "syscall" in err) {
-      throw new CliFailure(`cannot build ${o.output}: ${err.message}`);
-    }
-    throw err;
-  });
-  io.out(
-    `wrote ${o.output}: ${image.name} (${image.manifestDigest}, ${kib(image.tar.length)})\n` +
-      `load it with: ctr image import ${o.output}\n`,
-  );
-  return ExitCode.ok;
+    output: o.output,
+    module,
+    moduleInImage,
+    entrypoint,
+    files: (o.file ?? []).map(splitFileOption),
+    dirs: o.dir ?? [],
+    platform: parsePlatformOption(o.platform ?? "wasip1/wasm"),
+    ...(o.cmd === undefined ? {} : { cmd: o.cmd }),
+    ...(o.env === undefined ? {} : { env: o.env }),
+    ...(o.workdir === undefined ? {} : { workdir: o.workdir }),
+    ...(o.label === undefined
+      ? {}
+      : { labels: Object.fromEntries(o.label.map((l) => keyValue("--label", l))) }),
+  };
 }
 
 async function readModule(file: string, shown: string, mustBeWasm: boolean): Promise<Uint8Array> {
@@ -155,8 +198,8 @@ async function readModule(file: string, shown: string, mustBeWasm: boolean): Pro
   return bytes;
 }
 
-/** "SRC:DEST" → a file or a directory tree, depending on what SRC is. */
-async function fileEntry(spec: string, resolve: (p: string) => string): Promise<LayerEntry> {
+/** "SRC:DEST" → { src, dest }; SRC may itself contain ':', DEST must be absolute. */
+function splitFileOption(spec: string): HostFile {
   const colon = spec.lastIndexOf(":");
   const src = spec.slice(0, colon);
   const dest = spec.slice(colon + 1);
@@ -165,8 +208,16 @@ async function fileEntry(spec: string, resolve: (p: string) => string): Promise<
       `--file ${JSON.stringify(spec)}: expected SRC:DEST with an absolute DEST, e.g. --file ./hello.txt:/hello.txt`,
     );
   }
+  return { src, dest };
+}
+
+/** A file, or a directory tree, depending on what SRC is on the host. */
+async function fileEntry(
+  { src, dest }: HostFile,
+  resolve: (p: string) => string,
+): Promise<LayerEntry> {
   const info = await stat(resolve(src)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === "ENOENT") throw new CliFailure(`--file ${spec}: ${src} does not exist`);
+    if (err.code === "ENOENT") throw new CliFailure(`--file ${src}:${dest}: ${src} does not exist`);
     throw err;
   });
   return info.isDirectory()
