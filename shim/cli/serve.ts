@@ -8,7 +8,7 @@ import { EventPublisher } from "../publisher.js";
 import { shimSocketPath } from "../socket-address.js";
 import { registerTaskService } from "../task-service.js";
 import type { ShimArgs } from "./args.js";
-import { reportReadiness } from "./readiness.js";
+import { hasInheritedListener, inheritedListenerFd } from "./listener.js";
 import type { ShimOptions } from "./run-shim.js";
 import { isServing } from "./start.js";
 
@@ -65,20 +65,21 @@ export async function serveShim(args: ShimArgs, options: ShimOptions): Promise<v
   registerTaskService(server, local);
 
   try {
-    await listen(server, socketPath, log);
+    if (hasInheritedListener()) await server.listen({ fd: inheritedListenerFd });
+    else await listen(server, socketPath, log);
   } catch (err) {
-    reportReadiness({ ok: false, error: `cannot serve on ${socketPath}: ${(err as Error).message}` });
+    log.error("cannot serve", { socket: socketPath, error: String(err) });
     process.exit(1);
   }
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   log.info("shim serving", { socket: socketPath, namespace: args.namespace, id: args.id });
-  reportReadiness({ ok: true });
 }
 
 /**
- * Listens on the group's socket, replacing a stale socket file left by a dead shim. When another
- * daemon of the same group won a race to it, that one serves and this one leaves.
+ * Listens on the group's socket when the daemon was started by hand rather than by `start`,
+ * replacing a stale socket file left by a dead shim. When another daemon already serves the
+ * group, this one leaves.
  */
 async function listen(server: Server, socketPath: string, log: Logger): Promise<void> {
   mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
@@ -88,7 +89,6 @@ async function listen(server: Server, socketPath: string, log: Logger): Promise<
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
     if (await isServing(socketPath)) {
       log.info("another shim already serves this group", { socket: socketPath });
-      reportReadiness({ ok: true });
       process.exit(0);
     }
     removeSocket(socketPath);

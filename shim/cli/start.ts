@@ -1,26 +1,29 @@
 import { spawn } from "node:child_process";
-import { renameSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import net from "node:net";
-import type { Readable } from "node:stream";
 import path from "node:path";
 import { groupIdOf, loadSpec } from "../oci-spec.js";
 import { shimSocketPath, socketAddress } from "../socket-address.js";
 import { daemonArgs, type ShimArgs } from "./args.js";
-import { readinessFd, type Readiness } from "./readiness.js";
+import { listenerFd } from "./listener.js";
 
 /**
- * The `start` action (shim-protocol.md §3.2–3.5): find or spawn the daemon for this container's
+ * The `start` action (shim-protocol.md §3.2–3.5): find or create the daemon for this container's
  * group, write `<bundle>/address`, and return the address for the caller to print. Whatever this
  * writes to stdout or stderr becomes the address containerd dials, so it writes nothing; errors
  * are thrown for the caller to report (containerd shows them as the create error).
+ *
+ * `start` binds the socket itself and hands the listener to the daemon as fd 3, as the Go shim
+ * does: the socket accepts connections from the moment it is bound, so containerd's dial and
+ * Create queue in its backlog while the daemon boots, and `start` never waits for that boot
+ * (architecture doc, decision 6).
  */
 export async function startShim(args: ShimArgs, daemon: { script: string }): Promise<string> {
   const bundle = args.bundle;
   const spec = await loadSpec(bundle);
   const socketPath = args.socket || shimSocketPath(args.address, args.namespace, groupIdOf(spec, args.id));
-  if (!(await isServing(socketPath))) {
-    await spawnDaemon(args, daemon.script, socketPath);
-  }
+  const listener = await bindOrReuse(socketPath);
+  if (listener) spawnDaemon(args, daemon.script, socketPath, listener);
   const address = socketAddress(socketPath);
   // Atomically, and without a trailing newline: containerd reads it verbatim on restart (§3.6).
   const tmp = path.join(bundle, ".address");
@@ -29,7 +32,36 @@ export async function startShim(args: ShimArgs, daemon: { script: string }): Pro
   return address;
 }
 
-/** Whether a shim already accepts connections on `socketPath` (runc's reuse test, §3.5). */
+/**
+ * Binds the group's socket, or answers undefined when a live shim already listens there (runc's
+ * reuse test, §3.5): try to bind; on EADDRINUSE try to connect; if nobody answers, the file is a
+ * stale leftover of a dead shim, so remove it and bind again.
+ */
+async function bindOrReuse(socketPath: string): Promise<net.Server | undefined> {
+  mkdirSync(path.dirname(socketPath), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const listener = await bind(socketPath);
+      chmodSync(socketPath, 0o600);
+      return listener;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || attempt > 0) throw err;
+      if (await isServing(socketPath)) return undefined;
+      unlinkSync(socketPath);
+    }
+  }
+}
+
+function bind(socketPath: string): Promise<net.Server> {
+  return new Promise((resolve, reject) => {
+    // pauseOnConnect: this process must never accept a connection meant for the daemon.
+    const listener = net.createServer({ pauseOnConnect: true });
+    listener.once("error", reject);
+    listener.listen(socketPath, () => resolve(listener));
+  });
+}
+
+/** Whether a shim already accepts connections on `socketPath`. */
 export function isServing(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect(socketPath);
@@ -42,30 +74,14 @@ export function isServing(socketPath: string): Promise<boolean> {
 }
 
 /**
- * Spawns the daemon detached, with stdio it does not share with us (containerd waits for EOF on
- * our stdout and stderr, §3.2), and waits for its readiness report on an extra pipe.
+ * Spawns the daemon detached, in its own process group, with stdio it does not share with us:
+ * containerd reads our stdout and stderr until EOF (§3.2).
  */
-async function spawnDaemon(args: ShimArgs, script: string, socketPath: string): Promise<void> {
+function spawnDaemon(args: ShimArgs, script: string, socketPath: string, listener: net.Server): void {
   const child = spawn(
     process.execPath,
     [...process.execArgv, script, ...daemonArgs(args), "-socket", socketPath],
-    { cwd: args.bundle, detached: true, stdio: ["ignore", "ignore", "ignore", "pipe"] },
+    { cwd: args.bundle, detached: true, stdio: ["ignore", "ignore", "ignore", listenerFd(listener)] },
   );
-  const readiness = await new Promise<Readiness>((resolve) => {
-    let text = "";
-    const pipe = child.stdio[readinessFd] as Readable;
-    pipe.setEncoding("utf8");
-    pipe.on("data", (chunk: string) => (text += chunk));
-    pipe.once("end", () => resolve(parseReadiness(text)));
-    child.once("error", (err) => resolve({ ok: false, error: `cannot run the shim daemon: ${err.message}` }));
-  });
   child.unref();
-  (child.stdio[readinessFd] as Readable).destroy();
-  if (!readiness.ok) throw new Error(readiness.error);
-}
-
-function parseReadiness(text: string): Readiness {
-  if (text.startsWith("ok")) return { ok: true };
-  if (text.startsWith("error ")) return { ok: false, error: text.slice("error ".length).trim() };
-  return { ok: false, error: "the shim daemon exited before it was ready; see containerd's log" };
 }
