@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Code, codeName, toCode } from "./code.js";
 import { TtrpcError, isTtrpcError } from "./error.js";
+import type * as ErrorModule from "./error.js";
 
 const systemError = (code: string) => Object.assign(new Error(`${code}: boom`), { code });
 
@@ -71,7 +72,7 @@ describe("TtrpcError", () => {
     // A query string makes the loader evaluate the module a second time: a separate class.
     // (A variable specifier, because TypeScript cannot resolve a literal with a query.)
     const specifier = "./error.js?second-copy";
-    const copy = (await import(specifier)) as typeof import("./error.js");
+    const copy = (await import(specifier)) as typeof ErrorModule;
     assert.notEqual(copy.TtrpcError, TtrpcError);
     const foreign = new copy.TtrpcError(Code.Aborted, "from the other copy");
     assert.ok(foreign instanceof TtrpcError);

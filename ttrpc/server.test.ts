@@ -4,7 +4,7 @@ import { Code } from "./code.js";
 import type { CallContext } from "./definition.js";
 import { TtrpcError, isTtrpcError } from "./error.js";
 import { FrameType, MAX_FRAME_BYTES, encodeFrame, encodeFrameHeader } from "./frame-codec.js";
-import { KeyValue, Request, Response } from "./gen/ttrpc/ttrpc.js";
+import { KeyValue, Request } from "./gen/ttrpc/ttrpc.js";
 import { createClient } from "./service-client.js";
 import { RawPeer, TestDefinition, connect, keyValue, startServer, testImpl } from "./testing.js";
 
