@@ -1,7 +1,7 @@
 // Bundles each shipped program into one CommonJS file under dist/bin: start-up time is a feature
 // (architecture doc, "Shipping": unbundled ESM graphs load slowly, CJS starts ~8 ms sooner).
 import { build } from "esbuild";
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 
 /** dist/bin/<name> ← source. Programs get a shebang and the executable bit. */
 const programs = {
@@ -44,10 +44,17 @@ const common = {
 const jobs = [];
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(entry)) continue;
+  // A shim is its launcher (answers the common `delete` without starting Node) plus its bundle.
+  const isShim = name.startsWith("containerd-shim-");
+  const outfile = isShim ? `dist/bin/${name}.cjs` : `dist/bin/${name}`;
   jobs.push(
-    build({ ...common, entryPoints: [entry], outfile: `dist/bin/${name}`, banner: { js: "#!/usr/bin/env node" } }).then(
-      () => chmodSync(`dist/bin/${name}`, 0o755),
-    ),
+    build({ ...common, entryPoints: [entry], outfile, banner: { js: "#!/usr/bin/env node" } }).then(() => {
+      chmodSync(outfile, 0o755);
+      if (isShim) {
+        copyFileSync("shim/cli/launcher.sh", `dist/bin/${name}`);
+        chmodSync(`dist/bin/${name}`, 0o755);
+      }
+    }),
   );
 }
 for (const [name, entry] of Object.entries(workers)) {
