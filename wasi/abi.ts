@@ -90,15 +90,45 @@ export const Rights = {
 /** Every right; what a preopen grants and what wasi-libc expects to inherit. */
 export const RIGHTS_ALL = (1n << 30n) - 1n;
 
+/**
+ * A directory's own rights: path operations and metadata, no file data. wasmtime reports the same
+ * set, and the public conformance suite expects a preopen opened again "with the same rights" to
+ * succeed — which it could not if the set held FD_WRITE. Directories inherit RIGHTS_ALL.
+ */
+export const RIGHTS_DIRECTORY_BASE =
+  Rights.PATH_CREATE_DIRECTORY |
+  Rights.PATH_CREATE_FILE |
+  Rights.PATH_LINK_SOURCE |
+  Rights.PATH_LINK_TARGET |
+  Rights.PATH_OPEN |
+  Rights.FD_READDIR |
+  Rights.PATH_READLINK |
+  Rights.PATH_RENAME_SOURCE |
+  Rights.PATH_RENAME_TARGET |
+  Rights.PATH_SYMLINK |
+  Rights.PATH_REMOVE_DIRECTORY |
+  Rights.PATH_UNLINK_FILE |
+  Rights.PATH_FILESTAT_GET |
+  Rights.PATH_FILESTAT_SET_SIZE |
+  Rights.PATH_FILESTAT_SET_TIMES |
+  Rights.FD_FILESTAT_GET |
+  Rights.FD_FILESTAT_SET_TIMES |
+  Rights.FD_SYNC |
+  Rights.FD_DATASYNC |
+  Rights.FD_FDSTAT_SET_FLAGS |
+  Rights.POLL_FD_READWRITE;
+
 /** Rights that make an fd seekable; wasi-libc's isatty() wants a char device without them. */
 export const RIGHTS_SEEK = Rights.FD_SEEK | Rights.FD_TELL;
 
 /** Rights that need the host file opened for reading (wasmtime uses the same split). */
 export const RIGHTS_READ = Rights.FD_READ | Rights.FD_READDIR;
 
-/** Rights that need the host file opened for writing. */
-export const RIGHTS_WRITE =
-  Rights.FD_DATASYNC | Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
+/**
+ * Rights that need the host file opened for writing. Not FD_DATASYNC: fdatasync works on a
+ * read-only fd, and directories hold it (reopening one with its own rights must not ask to write).
+ */
+export const RIGHTS_WRITE = Rights.FD_WRITE | Rights.FD_ALLOCATE | Rights.FD_FILESTAT_SET_SIZE;
 
 /** `iovec` / `ciovec`: { buf: u32 @0, buf_len: u32 @4 }, 8 bytes. */
 export const IOVEC_SIZE = 8;

@@ -90,8 +90,8 @@ export function createFdCalls(ctx: WasiContext, layout: Layout): Calls {
 
     fd_filestat_set_size: guard((fd: number, size: bigint) => {
       const entry = ctx.fds.get(fd);
-      needRight(entry, Rights.FD_FILESTAT_SET_SIZE, Errno.BADF);
       if (entry.filetype === Filetype.DIRECTORY) throw new WasiErrno(Errno.ISDIR);
+      needRight(entry, Rights.FD_FILESTAT_SET_SIZE, Errno.BADF);
       if (entry.root?.readOnly === true) throw new WasiErrno(Errno.ROFS);
       if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new WasiErrno(Errno.FBIG);
       ftruncateSync(entry.hostFd, Number(size));

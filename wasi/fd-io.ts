@@ -3,11 +3,16 @@
 // host I/O goes straight to and from the guest's Uint8Array.
 
 import { fstatSync } from "node:fs";
-import { Errno, errnoOf } from "./errno.js";
-import { Fdflags, IOVEC_SIZE, Rights, Whence, type Layout } from "./abi.js";
+import { Errno, errnoOf, WasiErrno } from "./errno.js";
+import { Fdflags, Filetype, IOVEC_SIZE, Rights, Whence, type Layout } from "./abi.js";
 import type { Calls, WasiContext } from "./context.js";
 import { needRight, type FdEntry } from "./fd-table.js";
 import { checkInterrupt, isWouldBlock, readSome, writeAll } from "./host-io.js";
+
+/** Positioned calls on a directory: EBADF, as wasmtime answers (Linux would seek it). */
+function notDirectory(entry: FdEntry): void {
+  if (entry.filetype === Filetype.DIRECTORY) throw new WasiErrno(Errno.BADF);
+}
 
 /** The offset a write goes to: the guest's position, or end of file in append mode. */
 function writePosition(entry: FdEntry): number | null {
@@ -124,6 +129,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   function fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) {
     try {
       const entry = ctx.fds.get(fd);
+      notDirectory(entry);
       if (!entry.canWrite) return Errno.BADF;
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
@@ -148,6 +154,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   function fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) {
     try {
       const entry = ctx.fds.get(fd);
+      notDirectory(entry);
       if (!entry.canRead) return Errno.BADF;
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
@@ -172,6 +179,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   function fd_seek(fd: number, offset: bigint, whence: number, newOffset: number): number {
     try {
       const entry = ctx.fds.get(fd);
+      notDirectory(entry);
       if (!entry.seekable) return Errno.SPIPE;
       // wasi-libc asks for (0, CUR) to implement tell(); that needs only FD_TELL.
       const tellOnly = offset === 0n && layout.whence[whence] === Whence.CUR;
@@ -204,6 +212,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   function fd_tell(fd: number, offsetPtr: number): number {
     try {
       const entry = ctx.fds.get(fd);
+      notDirectory(entry);
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_TELL);
       ctx.mem.refresh().u64(offsetPtr, entry.position);

@@ -3,7 +3,7 @@
 
 import { closeSync, constants, fstatSync, openSync, type Stats } from "node:fs";
 import { Errno, WasiErrno } from "./errno.js";
-import { Filetype, RIGHTS_ALL, RIGHTS_SEEK, Rights } from "./abi.js";
+import { Filetype, RIGHTS_ALL, RIGHTS_DIRECTORY_BASE, RIGHTS_SEEK, Rights } from "./abi.js";
 
 /** A directory the guest may reach by path, and the host directory it stands for. */
 export interface Preopen {
@@ -216,10 +216,10 @@ function preopenEntry(preopen: Preopen): FdEntry {
     hostFd,
     owned: false, // the table's root list owns it
     filetype: Filetype.DIRECTORY,
-    rightsBase: RIGHTS_ALL,
+    rightsBase: RIGHTS_DIRECTORY_BASE,
     rightsInheriting: RIGHTS_ALL,
-    canRead: true,
-    canWrite: true,
+    canRead: false,
+    canWrite: false,
     fdflags: 0,
     position: 0,
     seekable: false,

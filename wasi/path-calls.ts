@@ -89,6 +89,8 @@ export function createPathCalls(ctx: WasiContext, layout: Layout): Calls {
       () => at(dirFd, Rights.PATH_OPEN, pathPtr, pathLen, follow),
       (r) => {
         const dir = ctx.fds.get(dirFd);
+        if ((oflags & Oflags.CREAT) !== 0) needRight(dir, Rights.PATH_CREATE_FILE);
+        if ((oflags & Oflags.TRUNC) !== 0) needRight(dir, Rights.PATH_FILESTAT_SET_SIZE);
         const base = rightsBase & dir.rightsInheriting;
         const inheriting = rightsInheriting & dir.rightsInheriting;
         const read = (base & RIGHTS_READ) !== 0n;

@@ -1,7 +1,7 @@
 // fd_readdir: directory entries as `dirent` records. A listing is snapshotted when the guest starts
 // at cookie 0, so cookies (an index into it) stay valid across calls while it pages through.
 
-import { lstatSync, readdirSync, type Dirent } from "node:fs";
+import { fstatSync, lstatSync, readdirSync, type Dirent } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { DIRENT_SIZE, Filetype, Rights } from "./abi.js";
 import type { Calls, WasiContext } from "./context.js";
@@ -36,8 +36,9 @@ function list(entry: FdEntry): DirListing {
 function inodeOf(entry: FdEntry, name: Buffer): bigint {
   const base = fdPath(entry.hostFd);
   try {
+    // (Not lstat of the /proc magic link: that would describe the link, not the directory.)
     if (name.equals(DOT) || (name.equals(DOTDOT) && entry.relPath.length === 0)) {
-      return lstatSync(base, { bigint: true }).ino;
+      return fstatSync(entry.hostFd, { bigint: true }).ino;
     }
     return lstatSync(Buffer.concat([Buffer.from(base + "/"), name]), { bigint: true }).ino;
   } catch {
