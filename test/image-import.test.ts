@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startContainerd, type Containerd } from "./harness/containerd.js";
@@ -56,7 +55,8 @@ describe("image tars in a private containerd", () => {
   it("unpacks wasmtest's rootfs: the module, /hello.txt and an empty /data", async (t) => {
     const imported = await c.ctr(["image", "import", wasmtestTar]);
     assert.equal(imported.code, 0, imported.stderr);
-    const target = mkdtempSync(path.join(tmpdir(), "image-import-mount-"));
+    // Under the harness's dir, so its stop() unmounts it even if this test dies half-way.
+    const target = mkdtempSync(path.join(c.dir, "mount-"));
     t.after(async () => {
       await c.ctr(["images", "unmount", "--rm", target]);
       rmSync(target, { recursive: true, force: true });
