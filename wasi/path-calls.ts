@@ -146,7 +146,13 @@ export function createPathCalls(ctx: WasiContext, layout: Layout): Calls {
           closeSync(hostFd);
           throw error;
         }
-        const fd = ctx.fds.add(entry);
+        let fd: number;
+        try {
+          fd = ctx.fds.add(entry); // EMFILE past maxFds
+        } catch (error) {
+          closeSync(hostFd);
+          throw error;
+        }
         try {
           ctx.mem.refresh().view.setUint32(fdOut, fd, true);
         } catch (error) {

@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Wasi, WasiInterrupted, type WasiOptions } from "./index.js";
+import { Errno, Wasi, WasiInterrupted, type WasiOptions } from "./index.js";
 import { compileC, compileWat } from "./testdata/build.js";
 import { fifo } from "./testdata/fifo.js";
 import { startWorker } from "./testdata/worker.js";
@@ -208,6 +208,18 @@ test("output is written in full when the reader is slow", async (t) => {
   const data = Buffer.concat(chunks);
   assert.equal(data.length, total);
   for (let k = 0; k < total; k += 4099) assert.equal(data[k], 97 + (k % 26));
+});
+
+test("maxFds caps the guest's open files with EMFILE and nothing leaks", (t) => {
+  const dir = tempDir(t);
+  const before = openFdCount();
+  const result = run(dir, compileC("testdata/emfile.c"), {
+    preopens: [{ guestPath: "/sandbox", hostPath: dir }],
+    maxFds: 64,
+  });
+  // 64 fds minus stdio and the preopen.
+  assert.equal(result.stdout, `opened 60 then errno ${Errno.MFILE}\n`);
+  assert.ok(openFdCount() <= before);
 });
 
 test("instances are reusable thousands of times without leaking fds", (t) => {
