@@ -16,7 +16,7 @@ try {
   const r = await containerd.ctr(command);
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
-  code = r.code;
+  code = r.code ?? 1;
 } finally {
   await containerd.stop();
 }

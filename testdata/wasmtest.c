@@ -75,7 +75,8 @@ static void sleep_seconds(double secs) {
 
 /* Copies fd to fd with raw read/write: stdio buffering would hide partial-read behaviour. */
 static int copy_fd(int in, int out, const char *what) {
-  char buf[65536];
+  /* Static: wasm-ld gives the whole program a 64 KiB stack, which this buffer would overrun. */
+  static char buf[65536];
   for (;;) {
     ssize_t n = read(in, buf, sizeof buf);
     if (n == 0) return 0;
