@@ -144,3 +144,37 @@ test("a pointer past the end of memory is EFAULT, not a host exception", async (
     closeSync(fd);
   }
 });
+
+test("a shared memory (threads) works for paths, random bytes and writes", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "wasi-shared-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const module = await compileWat(
+    `(module
+    (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "random_get" (func $random (param i32 i32) (result i32)))
+    (memory (export "memory") 1 1 shared)
+    (data (i32.const 100) "out")
+    (func (export "_start")
+      (i32.store (i32.const 600) (call $open (i32.const 3) (i32.const 0) (i32.const 100)
+        (i32.const 3) (i32.const 1) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 400)))
+      (i32.store (i32.const 604) (call $random (i32.const 1000) (i32.const 16)))
+      (i32.store (i32.const 200) (i32.const 1000))
+      (i32.store (i32.const 204) (i32.const 16))
+      (i32.store (i32.const 608)
+        (call $write (i32.load (i32.const 400)) (i32.const 200) (i32.const 1) (i32.const 408)))))`,
+    true,
+  );
+  const wasi = new Wasi({ preopens: [{ guestPath: "/", hostPath: dir }] });
+  const instance = new WebAssembly.Instance(module, wasi.imports);
+  assert.equal(wasi.start(instance), 0);
+  const memory = instance.exports["memory"] as WebAssembly.Memory;
+  const view = new DataView(memory.buffer);
+  assert.deepEqual(
+    [600, 604, 608].map((at) => view.getUint32(at, true)),
+    [0, 0, 0],
+  );
+  const written = readFileSync(path.join(dir, "out"));
+  assert.deepEqual([...written], [...new Uint8Array(memory.buffer, 1000, 16)]);
+  assert.notDeepEqual([...written], new Array(16).fill(0));
+});

@@ -195,6 +195,10 @@ export class Wasi {
 
   #openTable(): FdTable {
     const o = this.#options;
+    if ((o.preopens?.length ?? 0) > 0 && process.platform !== "linux") {
+      // Confinement walks paths through /proc/self/fd (path-resolution.ts).
+      throw new Error("wasi: preopens need Linux (/proc/self/fd)");
+    }
     const fds = new FdTable(o.maxFds);
     try {
       fds.add(stdioEntry(o.stdin));

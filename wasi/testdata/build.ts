@@ -48,10 +48,10 @@ export function compileC(relPath: string): WebAssembly.Module {
 
 let wabt: Awaited<ReturnType<typeof wabtInit>> | undefined;
 
-/** Assembles WAT text to a module. */
-export async function compileWat(text: string): Promise<WebAssembly.Module> {
+/** Assembles WAT text to a module; `threads` allows shared memories. */
+export async function compileWat(text: string, threads = false): Promise<WebAssembly.Module> {
   wabt ??= await wabtInit();
-  const parsed = wabt.parseWat("test.wat", text);
+  const parsed = wabt.parseWat("test.wat", text, { threads });
   try {
     const { buffer } = parsed.toBinary({});
     return new WebAssembly.Module(buffer);
