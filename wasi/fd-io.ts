@@ -9,6 +9,8 @@ import type { Calls, WasiContext } from "./context.js";
 import { needRight, type FdEntry } from "./fd-table.js";
 import { checkInterrupt, isWouldBlock, readSome, writeAll } from "./host-io.js";
 
+const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
+
 /** Positioned calls on a directory: EBADF, as wasmtime answers (Linux would seek it). */
 function notDirectory(entry: FdEntry): void {
   if (entry.filetype === Filetype.DIRECTORY) throw new WasiErrno(Errno.BADF);
@@ -134,6 +136,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
       const mem = ctx.mem.refresh();
+      if (offset > MAX_OFFSET) return Errno.INVAL; // beyond what a JS number holds exactly
       let position = Number(offset);
       let total = 0;
       for (let i = 0; i < iovsLen; i++) {
@@ -159,6 +162,7 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
       const mem = ctx.mem.refresh();
+      if (offset > MAX_OFFSET) return Errno.INVAL; // beyond what a JS number holds exactly
       let position = Number(offset);
       let total = 0;
       for (let i = 0; i < iovsLen; i++) {

@@ -178,3 +178,7 @@ test("a shared memory (threads) works for paths, random bytes and writes", async
   assert.deepEqual([...written], [...new Uint8Array(memory.buffer, 1000, 16)]);
   assert.notDeepEqual([...written], new Array(16).fill(0));
 });
+
+test("an interrupt word that is not shared is refused at construction", () => {
+  assert.throws(() => new Wasi({ interrupt: new Int32Array(1) }), TypeError);
+});

@@ -136,6 +136,13 @@ export class Wasi {
 
   constructor(options: WasiOptions = {}) {
     this.#options = options;
+    if (
+      options.interrupt !== undefined &&
+      !(options.interrupt.buffer instanceof SharedArrayBuffer)
+    ) {
+      // Atomics.wait only works on shared memory; fail here, not in the first blocking call.
+      throw new TypeError("wasi: interrupt must be an Int32Array over a SharedArrayBuffer");
+    }
     const env = [...(options.env ?? [])];
     if (options.cwd !== undefined && !env.some((e) => e.startsWith("PWD="))) {
       env.push(`PWD=${options.cwd}`);
