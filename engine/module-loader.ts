@@ -16,7 +16,10 @@ export function parseEntrypoint(arg0: string): Entrypoint {
   if (hash < 0) return { guestPath: arg0, exportName: "_start" };
   const exportName = arg0.slice(hash + 1);
   if (!exportName) {
-    throw new TtrpcError(Code.InvalidArgument, `entrypoint "${arg0}" names an empty export after "#"`);
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `entrypoint "${arg0}" names an empty export after "#"`,
+    );
   }
   return { guestPath: arg0.slice(0, hash), exportName };
 }
@@ -74,7 +77,10 @@ export async function loadModule(file: string, entry: Entrypoint): Promise<WebAs
   try {
     module = await WebAssembly.compile(binary);
   } catch (err) {
-    throw new TtrpcError(Code.InvalidArgument, `${entry.guestPath} is not valid WebAssembly: ${(err as Error).message}`);
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `${entry.guestPath} is not valid WebAssembly: ${(err as Error).message}`,
+    );
   }
   const exported = WebAssembly.Module.exports(module).find((e) => e.name === entry.exportName);
   if (exported?.kind !== "function") {
@@ -101,6 +107,9 @@ async function watToWasm(name: string, text: string): Promise<Uint8Array> {
   try {
     return await watToBinary(name, text);
   } catch (err) {
-    throw new TtrpcError(Code.InvalidArgument, `${name} is not valid WAT: ${(err as Error).message}`);
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `${name} is not valid WAT: ${(err as Error).message}`,
+    );
   }
 }

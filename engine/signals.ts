@@ -18,7 +18,10 @@ const maxSignal = 64;
  */
 export function signalAction(signal: number): SignalAction {
   if (!Number.isInteger(signal) || signal < 0 || signal > maxSignal) {
-    throw new TtrpcError(Code.InvalidArgument, `signal ${signal} is not a Linux signal number (1-64)`);
+    throw new TtrpcError(
+      Code.InvalidArgument,
+      `signal ${signal} is not a Linux signal number (1-64)`,
+    );
   }
   if (signal === 0 || ignoredByDefault.has(signal)) return "ignore";
   if (stopSignals.has(signal)) {

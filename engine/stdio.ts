@@ -36,7 +36,10 @@ export function parseStdio(uri: string, which: string): Target {
         `${which} ${uri}: binary:// log drivers are not supported by this shim; use file:// or a FIFO`,
       );
     default:
-      throw new TtrpcError(Code.InvalidArgument, `${which} ${uri}: unknown stdio scheme ${scheme}://`);
+      throw new TtrpcError(
+        Code.InvalidArgument,
+        `${which} ${uri}: unknown stdio scheme ${scheme}://`,
+      );
   }
 }
 

@@ -65,12 +65,18 @@ async function createInstance(config: InstanceConfig, pool: WorkerPool): Promise
  * CRI always add (/proc, /dev, /sys…) mean nothing to a wasm module and are left out.
  */
 export function preopensOf(spec: OciSpec, rootfs: string): Preopen[] {
-  const preopens: Preopen[] = [{ guestPath: "/", hostPath: rootfs, readOnly: spec.root?.readonly === true }];
+  const preopens: Preopen[] = [
+    { guestPath: "/", hostPath: rootfs, readOnly: spec.root?.readonly === true },
+  ];
   for (const m of spec.mounts ?? []) {
     const options = m.options ?? [];
     const isBind = m.type === "bind" || options.includes("bind") || options.includes("rbind");
     if (!isBind || !m.source || !isDirectory(m.source)) continue;
-    preopens.push({ guestPath: m.destination, hostPath: m.source, readOnly: options.includes("ro") });
+    preopens.push({
+      guestPath: m.destination,
+      hostPath: m.source,
+      readOnly: options.includes("ro"),
+    });
   }
   return preopens;
 }

@@ -112,7 +112,9 @@ export class V8Instance implements Instance {
       this.#reportToStderr(`wasm trap: ${result.message}\n`);
       exitStatus = trapExitStatus;
     } else {
-      this.#reportToStderr(`runwasi: ${result.kind === "error" ? result.message : "the run was interrupted"}\n`);
+      this.#reportToStderr(
+        `runwasi: ${result.kind === "error" ? result.message : "the run was interrupted"}\n`,
+      );
       exitStatus = hostErrorExitStatus;
       reusable = false;
     }

@@ -24,7 +24,10 @@ function run(req: RunRequest): RunResult {
   try {
     instance = new WebAssembly.Instance(req.module, wasi.imports);
   } catch (err) {
-    return { kind: "error", message: `the module cannot be instantiated: ${(err as Error).message}` };
+    return {
+      kind: "error",
+      message: `the module cannot be instantiated: ${(err as Error).message}`,
+    };
   }
   try {
     return { kind: "exit", code: wasi.start(instance, req.exportName) };

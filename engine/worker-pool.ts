@@ -6,7 +6,9 @@ import { Worker } from "node:worker_threads";
  */
 export function defaultWorkerScript(): URL {
   const here = import.meta.url;
-  return here.endsWith(".ts") ? new URL("./worker-main.ts", here) : new URL("./v8-worker.cjs", here);
+  return here.endsWith(".ts")
+    ? new URL("./worker-main.ts", here)
+    : new URL("./v8-worker.cjs", here);
 }
 
 /**

@@ -48,13 +48,15 @@ for (const [name, entry] of Object.entries(programs)) {
   const isShim = name.startsWith("containerd-shim-");
   const outfile = isShim ? `dist/bin/${name}.cjs` : `dist/bin/${name}`;
   jobs.push(
-    build({ ...common, entryPoints: [entry], outfile, banner: { js: "#!/usr/bin/env node" } }).then(() => {
-      chmodSync(outfile, 0o755);
-      if (isShim) {
-        copyFileSync("shim/cli/launcher.sh", `dist/bin/${name}`);
-        chmodSync(`dist/bin/${name}`, 0o755);
-      }
-    }),
+    build({ ...common, entryPoints: [entry], outfile, banner: { js: "#!/usr/bin/env node" } }).then(
+      () => {
+        chmodSync(outfile, 0o755);
+        if (isShim) {
+          copyFileSync("shim/cli/launcher.sh", `dist/bin/${name}`);
+          chmodSync(`dist/bin/${name}`, 0o755);
+        }
+      },
+    ),
   );
 }
 for (const [name, entry] of Object.entries(workers)) {

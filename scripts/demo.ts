@@ -10,7 +10,11 @@ const command = ["run", "--rm", "--runtime=io.containerd.v8.v1", image, "testwas
 const containerd = await startContainerd({ binDir: path.join(root, "dist/bin") });
 let code = 1;
 try {
-  const imported = await containerd.ctr(["image", "import", path.join(root, "build/images/wasmtest.tar")]);
+  const imported = await containerd.ctr([
+    "image",
+    "import",
+    path.join(root, "build/images/wasmtest.tar"),
+  ]);
   if (imported.code !== 0) throw new Error(`ctr image import failed: ${imported.stderr}`);
   console.log(`$ ctr ${command.join(" ")}`);
   const r = await containerd.ctr(command);

@@ -35,7 +35,8 @@ export const layersPlugin = {
       meta: {
         type: "problem",
         messages: {
-          forbidden: "layer '{{from}}' must not import layer '{{to}}' (allowed: {{allowed}}); see scripts/layers.js",
+          forbidden:
+            "layer '{{from}}' must not import layer '{{to}}' (allowed: {{allowed}}); see scripts/layers.js",
           internal: "import layer '{{to}}' through its index.ts, not '{{spec}}'",
         },
         schema: [],
@@ -52,7 +53,11 @@ export const layersPlugin = {
           if (to === undefined || to === from) return;
           const allowed = allowedImports[from];
           if (allowed !== "*" && !allowed.includes(to)) {
-            context.report({ node, messageId: "forbidden", data: { from, to, allowed: allowed.join(", ") || "none" } });
+            context.report({
+              node,
+              messageId: "forbidden",
+              data: { from, to, allowed: allowed.join(", ") || "none" },
+            });
             return;
           }
           const rel = path.relative(path.join(root, to), target);
@@ -60,7 +65,12 @@ export const layersPlugin = {
             context.report({ node, messageId: "internal", data: { to, spec } });
           }
         };
-        return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+        return {
+          ImportDeclaration: check,
+          ExportNamedDeclaration: check,
+          ExportAllDeclaration: check,
+          ImportExpression: check,
+        };
       },
     },
   },

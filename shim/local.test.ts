@@ -55,14 +55,19 @@ function setup(t: { after(fn: () => void): void }) {
     log: silentLogger,
     onIdle: () => idle++,
   });
-  const bundle = (id: string, spec: object = { process: { args: ["/app.wasm"] }, root: { path: "rootfs" } }) => {
+  const bundle = (
+    id: string,
+    spec: object = { process: { args: ["/app.wasm"] }, root: { path: "rootfs" } },
+  ) => {
     const b = path.join(dir, id);
     mkdirSync(path.join(b, "rootfs"), { recursive: true });
     writeFileSync(path.join(b, "config.json"), JSON.stringify(spec));
     return b;
   };
   const create = (id: string, spec?: object) =>
-    local.create(CreateTaskRequest.fromPartial({ id, bundle: bundle(id, spec), stdout: "/fifo/out" }));
+    local.create(
+      CreateTaskRequest.fromPartial({ id, bundle: bundle(id, spec), stdout: "/fifo/out" }),
+    );
   return { local, events, instances, configs, create, idle: () => idle };
 }
 
@@ -92,7 +97,12 @@ describe("Local task service", () => {
     assert.equal(deleted.exitStatus, 3);
     assert.equal(deleted.pid, 4242);
     assert.ok(s.instances[0]!.deleted);
-    assert.deepEqual(topics(s.events), ["/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"]);
+    assert.deepEqual(topics(s.events), [
+      "/tasks/create",
+      "/tasks/start",
+      "/tasks/exit",
+      "/tasks/delete",
+    ]);
     await rejectsWith(() => s.local.state({ id: "a", execId: "" }), Code.NotFound);
   });
 
@@ -155,8 +165,14 @@ describe("Local task service", () => {
 
   it("refuses a terminal with INVALID_ARGUMENT and checkpoints with UNIMPLEMENTED", async (t) => {
     const s = setup(t);
-    await rejectsWith(s.local.create(CreateTaskRequest.fromPartial({ id: "t", terminal: true })), Code.InvalidArgument);
-    await rejectsWith(s.local.create(CreateTaskRequest.fromPartial({ id: "c", checkpoint: "/cp" })), Code.Unimplemented);
+    await rejectsWith(
+      s.local.create(CreateTaskRequest.fromPartial({ id: "t", terminal: true })),
+      Code.InvalidArgument,
+    );
+    await rejectsWith(
+      s.local.create(CreateTaskRequest.fromPartial({ id: "c", checkpoint: "/cp" })),
+      Code.Unimplemented,
+    );
   });
 
   it("runs a pod sandbox container as a no-op that lives until killed", async (t) => {

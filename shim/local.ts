@@ -76,7 +76,11 @@ export class Local {
       const bundle = req.bundle;
       const spec = await loadSpec(bundle);
       const rootfs = rootPathOf(spec, bundle);
-      const mounts = req.rootfs.map((m) => ({ type: m.type, source: m.source, options: m.options }));
+      const mounts = req.rootfs.map((m) => ({
+        type: m.type,
+        source: m.source,
+        options: m.options,
+      }));
       await mountRootfs(mounts, rootfs);
       try {
         const config = {
@@ -91,9 +95,7 @@ export class Local {
           containerdAddress: this.#o.containerdAddress,
           ttrpcAddress: this.#o.ttrpcAddress,
         };
-        const instance = isPodSandbox(spec)
-          ? new PauseInstance()
-          : await this.#o.instances(config);
+        const instance = isPodSandbox(spec) ? new PauseInstance() : await this.#o.instances(config);
         const io = { stdin: req.stdin, stdout: req.stdout, stderr: req.stderr, terminal: false };
         const task = new Task({ id: req.id, bundle, rootfs, io, instance });
         this.#tasks.set(req.id, task);
@@ -191,7 +193,10 @@ export class Local {
     this.#tasks.delete(task.id);
     this.#o.log.info("task deleted", { id: task.id });
     const deleted = { pid: task.pid, exitStatus: exit.exitStatus, exitedAt: exit.exitedAt };
-    this.#o.events.publish("/tasks/delete", taskDelete({ containerId: task.id, id: task.id, ...deleted }));
+    this.#o.events.publish(
+      "/tasks/delete",
+      taskDelete({ containerId: task.id, id: task.id, ...deleted }),
+    );
     return deleted;
   }
 
@@ -247,7 +252,10 @@ export class Local {
     const task = this.#tasks.get(id);
     if (!task) throw new TtrpcError(Code.NotFound, `task ${id} not found`);
     if (execId) {
-      throw new TtrpcError(Code.NotFound, `exec ${execId} not found in task ${id}: exec is not supported`);
+      throw new TtrpcError(
+        Code.NotFound,
+        `exec ${execId} not found in task ${id}: exec is not supported`,
+      );
     }
     return task;
   }

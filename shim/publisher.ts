@@ -74,7 +74,10 @@ export class EventPublisher implements EventSink {
         item.attempts++;
         if (item.attempts >= maxAttempts) {
           this.#queue.shift();
-          this.#log.error("dropping event after retries", { topic: item.topic, error: String(err) });
+          this.#log.error("dropping event after retries", {
+            topic: item.topic,
+            error: String(err),
+          });
           continue;
         }
         this.#log.warn("event forward failed; retrying", { topic: item.topic, error: String(err) });

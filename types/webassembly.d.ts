@@ -4,7 +4,7 @@
 declare namespace WebAssembly {
   type ImportExportKind = "function" | "table" | "memory" | "global" | "tag";
   type ValueType = "i32" | "i64" | "f32" | "f64" | "v128" | "externref" | "anyfunc";
-  type ExportValue = Function | Global | Memory | Table;
+  type ExportValue = ((...args: never[]) => unknown) | Global | Memory | Table;
   type Exports = Record<string, ExportValue>;
   type ImportValue = ExportValue | number | bigint;
   type ModuleImports = Record<string, ImportValue>;
@@ -70,6 +70,9 @@ declare namespace WebAssembly {
   }
   function compile(bytes: BufferSource): Promise<Module>;
   function validate(bytes: BufferSource): boolean;
-  function instantiate(bytes: BufferSource, importObject?: Imports): Promise<WebAssemblyInstantiatedSource>;
+  function instantiate(
+    bytes: BufferSource,
+    importObject?: Imports,
+  ): Promise<WebAssemblyInstantiatedSource>;
   function instantiate(moduleObject: Module, importObject?: Imports): Promise<Instance>;
 }

@@ -22,9 +22,17 @@ class ExampleInstance implements Instance {
     const bytes = await readFile(path.join(this.config.rootfs, module ?? "/app.wasm"));
     // O_RDWR never blocks on a FIFO, whether or not containerd's reader is there yet.
     const stdout = this.config.stdout ? openSync(this.config.stdout, constants.O_RDWR) : undefined;
-    const data = { bytes, args: [module, ...args], env: this.config.spec.process?.env, rootfs: this.config.rootfs, stdout };
+    const data = {
+      bytes,
+      args: [module, ...args],
+      env: this.config.spec.process?.env,
+      rootfs: this.config.rootfs,
+      stdout,
+    };
     this.#worker = new Worker(new URL(import.meta.url), { workerData: data });
-    this.#worker.on("message", (code: number) => this.#exit({ exitStatus: code, exitedAt: new Date() }));
+    this.#worker.on("message", (code: number) =>
+      this.#exit({ exitStatus: code, exitedAt: new Date() }),
+    );
     this.#worker.on("error", () => this.#exit({ exitStatus: 255, exitedAt: new Date() }));
     return process.pid;
   }
@@ -48,7 +56,13 @@ if (isMainThread) {
 } else {
   // The worker: instantiate with the WASI imports (add your own host functions here) and run.
   const { bytes, args, env, rootfs, stdout } = workerData;
-  const wasi = new Wasi({ args, env, stdout, stderr: stdout, preopens: [{ guestPath: "/", hostPath: rootfs }] });
+  const wasi = new Wasi({
+    args,
+    env,
+    stdout,
+    stderr: stdout,
+    preopens: [{ guestPath: "/", hostPath: rootfs }],
+  });
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), wasi.imports);
   parentPort!.postMessage(wasi.start(instance));
 }

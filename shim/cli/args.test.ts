@@ -5,7 +5,18 @@ import { daemonArgs, parseShimArgs } from "./args.js";
 describe("shim command line", () => {
   it("parses containerd's start invocation", () => {
     const a = parseShimArgs(
-      ["-namespace", "t2", "-address", "/x/c.sock", "-publish-binary", "/usr/bin/containerd", "-id", "p1", "-debug", "start"],
+      [
+        "-namespace",
+        "t2",
+        "-address",
+        "/x/c.sock",
+        "-publish-binary",
+        "/usr/bin/containerd",
+        "-id",
+        "p1",
+        "-debug",
+        "start",
+      ],
       "/bundle",
     );
     assert.equal(a.action, "start");

@@ -46,7 +46,8 @@ export function parseShimArgs(argv: readonly string[], cwd = process.cwd()): Shi
     values.set(name, value);
   }
   const verb = positional[0];
-  if (positional.length > 1) throw new Error(`unexpected arguments: ${positional.slice(1).join(" ")}`);
+  if (positional.length > 1)
+    throw new Error(`unexpected arguments: ${positional.slice(1).join(" ")}`);
   let action: ShimArgs["action"];
   if (bools.has("v")) action = "version";
   else if (verb === undefined) action = "serve";

@@ -35,7 +35,10 @@ describe("shim launcher", () => {
     assert.equal(response.exitStatus, 137);
     assert.equal(response.pid, 0);
     const at = response.exitedAt!.getTime();
-    assert.ok(at >= before - 1000 && at <= Date.now() + 1000, `exited_at ${response.exitedAt?.toISOString()}`);
+    assert.ok(
+      at >= before - 1000 && at <= Date.now() + 1000,
+      `exited_at ${response.exitedAt?.toISOString()}`,
+    );
   });
 
   it("runs the bundle for every other action, with the arguments untouched", (t) => {

@@ -27,7 +27,10 @@ export function runShim(options: ShimOptions): void {
   }
   switch (args.action) {
     case "version":
-      writeSync(1, `${program}:\n  Runtime: ${options.runtime}\n  Version: ${options.version ?? "dev"}\n`);
+      writeSync(
+        1,
+        `${program}:\n  Runtime: ${options.runtime}\n  Version: ${options.version ?? "dev"}\n`,
+      );
       return;
     case "start":
       // stdout+stderr become the address containerd dials: print the address, or on failure only

@@ -22,7 +22,9 @@ const stopTimeoutMs = 5_000;
  */
 export async function serveShim(args: ShimArgs, options: ShimOptions): Promise<void> {
   const engine: ShimEngine =
-    typeof options.engine === "function" ? { instances: options.engine as InstanceFactory } : options.engine;
+    typeof options.engine === "function"
+      ? { instances: options.engine as InstanceFactory }
+      : options.engine;
   // First, so the engine's slow start (a worker thread) overlaps everything below.
   engine.prewarm?.();
 
@@ -30,8 +32,12 @@ export async function serveShim(args: ShimArgs, options: ShimOptions): Promise<v
     debug: args.debug,
     fields: { runtime: options.runtime, pid: String(process.pid) },
   });
-  process.on("uncaughtException", (err) => log.error("uncaught exception", { error: err.stack ?? String(err) }));
-  process.on("unhandledRejection", (err) => log.error("unhandled rejection", { error: String(err) }));
+  process.on("uncaughtException", (err) =>
+    log.error("uncaught exception", { error: err.stack ?? String(err) }),
+  );
+  process.on("unhandledRejection", (err) =>
+    log.error("unhandled rejection", { error: String(err) }),
+  );
 
   const ttrpcAddress = process.env["TTRPC_ADDRESS"] || `${args.address}.ttrpc`;
   const publisher = new EventPublisher({ address: ttrpcAddress, namespace: args.namespace, log });

@@ -21,7 +21,8 @@ import { listenerFd } from "./listener.js";
 export async function startShim(args: ShimArgs, daemon: { script: string }): Promise<string> {
   const bundle = args.bundle;
   const spec = await loadSpec(bundle);
-  const socketPath = args.socket || shimSocketPath(args.address, args.namespace, groupIdOf(spec, args.id));
+  const socketPath =
+    args.socket || shimSocketPath(args.address, args.namespace, groupIdOf(spec, args.id));
   const listener = await bindOrReuse(socketPath);
   if (listener) spawnDaemon(args, daemon.script, socketPath, listener);
   const address = socketAddress(socketPath);
@@ -77,11 +78,20 @@ export function isServing(socketPath: string): Promise<boolean> {
  * Spawns the daemon detached, in its own process group, with stdio it does not share with us:
  * containerd reads our stdout and stderr until EOF (§3.2).
  */
-function spawnDaemon(args: ShimArgs, script: string, socketPath: string, listener: net.Server): void {
+function spawnDaemon(
+  args: ShimArgs,
+  script: string,
+  socketPath: string,
+  listener: net.Server,
+): void {
   const child = spawn(
     process.execPath,
     [...process.execArgv, script, ...daemonArgs(args), "-socket", socketPath],
-    { cwd: args.bundle, detached: true, stdio: ["ignore", "ignore", "ignore", listenerFd(listener)] },
+    {
+      cwd: args.bundle,
+      detached: true,
+      stdio: ["ignore", "ignore", "ignore", listenerFd(listener)],
+    },
   );
   child.unref();
 }

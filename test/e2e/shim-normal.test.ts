@@ -5,7 +5,14 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startContainerd, type Containerd } from "../harness/containerd.js";
-import { binDir, buildFixturesImage, demoImage, demoImageTar, fixturesImage, requireBuilt } from "./fixtures.js";
+import {
+  binDir,
+  buildFixturesImage,
+  demoImage,
+  demoImageTar,
+  fixturesImage,
+  requireBuilt,
+} from "./fixtures.js";
 import { bundles, fifoDirs, mountsUnder, shimProcesses, shimSockets } from "./leaks.js";
 
 const runtime = "io.containerd.v8.v1";
@@ -63,7 +70,11 @@ describe("containerd-shim-v8-v1 through containerd", () => {
     assert.deepEqual(shimSockets(c.address, c.namespace, ids), [], "no shim socket may be left");
     assert.deepEqual(mountsUnder(c.dir), [], "no rootfs may stay mounted");
     assert.deepEqual(bundles(path.join(c.dir, "state"), c.namespace), [], "no bundle may be left");
-    assert.deepEqual(fifoDirs().filter((f) => !fifosBefore.includes(f)), [], "no FIFO may be left");
+    assert.deepEqual(
+      fifoDirs().filter((f) => !fifosBefore.includes(f)),
+      [],
+      "no FIFO may be left",
+    );
   }
 
   it("prints exactly 'Hello from wasm!' and exits 0", async () => {
@@ -86,10 +97,20 @@ describe("containerd-shim-v8-v1 through containerd", () => {
   });
 
   it("gives the module the image's and --env variables", async () => {
-    const r = await run(["--env", "GREETING=hi there", demoImage, id("env"), "/wasmtest.wasm", "env"]);
+    const r = await run([
+      "--env",
+      "GREETING=hi there",
+      demoImage,
+      id("env"),
+      "/wasmtest.wasm",
+      "env",
+    ]);
     const vars = r.stdout.trim().split("\n");
     assert.ok(vars.includes("GREETING=hi there"), r.stdout);
-    assert.ok(vars.some((v) => v.startsWith("PATH=")), r.stdout);
+    assert.ok(
+      vars.some((v) => v.startsWith("PATH=")),
+      r.stdout,
+    );
   });
 
   it("copies what is piped into ctr run to the module's stdin", async () => {
@@ -126,16 +147,31 @@ describe("containerd-shim-v8-v1 through containerd", () => {
     let seen = "";
     events.stdout!.on("data", (d: Buffer) => (seen += d.toString()));
     try {
-      for (const [signal, status] of [["SIGTERM", 143], ["SIGKILL", 137]] as const) {
+      for (const [signal, status] of [
+        ["SIGTERM", 143],
+        ["SIGKILL", 137],
+      ] as const) {
         const cid = id("daemon");
-        const started = await c.ctr(["run", "-d", "--runtime", runtime, demoImage, cid, "/wasmtest.wasm", "daemon"]);
+        const started = await c.ctr([
+          "run",
+          "-d",
+          "--runtime",
+          runtime,
+          demoImage,
+          cid,
+          "/wasmtest.wasm",
+          "daemon",
+        ]);
         assert.equal(started.code, 0, started.stderr);
         const ls = await c.ctr(["task", "ls"]);
         const row = ls.stdout.split("\n").find((l) => l.startsWith(cid + " "));
         assert.match(row ?? "", /\s[1-9]\d*\s+RUNNING/, ls.stdout);
         const killed = await c.ctr(["task", "kill", "-s", signal, cid]);
         assert.equal(killed.code, 0, killed.stderr);
-        await waitFor(() => new RegExp(`/tasks/exit[^\\n]*"${cid}"[^\\n]*"exit_status":${status}`).test(seen), `exit ${status} of ${cid}`);
+        await waitFor(
+          () => new RegExp(`/tasks/exit[^\\n]*"${cid}"[^\\n]*"exit_status":${status}`).test(seen),
+          `exit ${status} of ${cid}`,
+        );
         assert.equal((await c.ctr(["task", "rm", cid])).code, 0);
         assert.equal((await c.ctr(["container", "rm", cid])).code, 0);
       }
@@ -156,7 +192,11 @@ describe("containerd-shim-v8-v1 through containerd", () => {
       await waitFor(() => seen.includes("/tasks/delete"), "the delete event");
       const mine = seen.split("\n").filter((l) => l.includes(" /tasks/") && l.includes(`"${cid}"`));
       const topics = mine.map((l) => /\/tasks\/[a-z-]+/.exec(l)?.[0]);
-      assert.deepEqual(topics, ["/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"], seen);
+      assert.deepEqual(
+        topics,
+        ["/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"],
+        seen,
+      );
       assert.match(mine[2]!, /"exit_status":7/);
     } finally {
       events.kill();
@@ -175,7 +215,10 @@ describe("containerd-shim-v8-v1 through containerd", () => {
     it("a file that is not wasm", () =>
       failsWith([fixturesImage, id("notwasm"), "/not-wasm.txt"], /not a WebAssembly module/));
     it("a module without _start", () =>
-      failsWith([fixturesImage, id("nostart"), "/no-start.wasm"], /has no exported function _start/));
+      failsWith(
+        [fixturesImage, id("nostart"), "/no-start.wasm"],
+        /has no exported function _start/,
+      ));
     it("a module path that escapes the root through a symlink", () =>
       failsWith([fixturesImage, id("symlink"), "/escape.wasm"], /outside the container's root/));
     it("a config.json without process.args", () =>
@@ -196,4 +239,3 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): 
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-
