@@ -163,6 +163,22 @@ test("an interrupt ends sleep(1000) within 100 ms and the worker stays usable", 
   assert.deepEqual(again, { code: 0 });
 });
 
+test("one worker survives 30 interrupt cycles and still runs programs to completion", async (t) => {
+  const worker = await startWorker(t);
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  const sleep = compileC("testdata/sleep.c");
+  for (let i = 0; i < 30; i++) {
+    Atomics.store(interrupt, 0, 0);
+    const sleeping = worker(sleep, { args: ["sleep", "5000"], interrupt });
+    await new Promise((r) => setTimeout(r, 5));
+    Atomics.store(interrupt, 0, 1);
+    Atomics.notify(interrupt, 0);
+    assert.equal((await sleeping).error, new WasiInterrupted().name);
+  }
+  Atomics.store(interrupt, 0, 0);
+  assert.deepEqual(await worker(sleep, { args: ["sleep", "1"], interrupt }), { code: 0 });
+});
+
 test("an interrupt ends a read blocked on an empty stdin FIFO", async (t) => {
   const dir = tempDir(t);
   const [r, w] = fifo(path.join(dir, "in"));
