@@ -14,7 +14,7 @@ export function shimProcesses(address: string): string[] {
     } catch {
       continue;
     }
-    if (/containerd-(shim-v8|v8d)/.test(cmdline) && cmdline.includes(address))
+    if (/containerd-shim-|containerd-v8d/.test(cmdline) && cmdline.includes(address))
       found.push(`${pid}: ${cmdline}`);
   }
   return found;
