@@ -4,10 +4,10 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, openSync, closeSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Errno, PREVIEW1_FUNCTIONS, Wasi } from "./index.js";
+import { Errno, PREVIEW1_FUNCTIONS, Wasi, WasiExit } from "./index.js";
 import { Fdflags, Filetype, Oflags, Rights } from "./abi.js";
 import { compileWat } from "./testdata/build.js";
 
@@ -181,4 +181,42 @@ test("a shared memory (threads) works for paths, random bytes and writes", async
 
 test("an interrupt word that is not shared is refused at construction", () => {
   assert.throws(() => new Wasi({ interrupt: new Int32Array(1) }), TypeError);
+});
+
+test("a reactor is initialized, called several times, and closed with its fds", async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), "wasi-reactor-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const module = await compileWat(`(module
+    (import "wasi_snapshot_preview1" "path_open" (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+    (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+    (memory (export "memory") 1)
+    (global $fd (mut i32) (i32.const -1))
+    (data (i32.const 100) "log")
+    (data (i32.const 300) "tick\\n")
+    (func (export "_initialize")
+      (drop (call $open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 3)
+        (i32.const 1) (i64.const -1) (i64.const -1) (i32.const 0) (i32.const 400)))
+      (global.set $fd (i32.load (i32.const 400))))
+    (func (export "tick") (result i32)
+      (i32.store (i32.const 200) (i32.const 300))
+      (i32.store (i32.const 204) (i32.const 5))
+      (call $write (global.get $fd) (i32.const 200) (i32.const 1) (i32.const 208)))
+    (func (export "quit") (call $exit (i32.const 9))))`);
+  const before = readdirSync("/proc/self/fd").length;
+  const wasi = new Wasi({ preopens: [{ guestPath: "/", hostPath: dir }] });
+  const instance = new WebAssembly.Instance(module, wasi.imports);
+  wasi.initialize(instance);
+  const tick = instance.exports["tick"] as () => number;
+  assert.deepEqual([tick(), tick(), tick()], [0, 0, 0]);
+  assert.throws(() => wasi.start(instance), /already running/);
+  assert.throws(
+    () => (instance.exports["quit"] as () => void)(),
+    (e: unknown) => e instanceof WasiExit && e.code === 9,
+  );
+  assert.ok(readdirSync("/proc/self/fd").length > before); // the log and the preopen are open
+  wasi.close();
+  wasi.close();
+  assert.equal(readdirSync("/proc/self/fd").length, before);
+  assert.equal(readFileSync(path.join(dir, "log"), "utf8"), "tick\n".repeat(3));
 });

@@ -172,32 +172,61 @@ export class Wasi {
    * the engine's RuntimeError. Every fd the guest opened is closed before this returns or throws.
    */
   start(instance: WebAssembly.Instance, exportName = "_start"): number {
-    const { memory } = instance.exports;
-    const entry = instance.exports[exportName];
-    if (!(memory instanceof WebAssembly.Memory)) {
-      throw new TypeError("wasi: the instance does not export its memory as `memory`");
-    }
-    if (typeof entry !== "function") {
-      throw new TypeError(`wasi: the instance does not export a function \`${exportName}\``);
-    }
-    if (this.#running) throw new Error("wasi: this Wasi is already running an instance");
-    const fds = this.#openTable();
-    this.#running = true;
-    this.#ctx.fds = fds;
-    this.#ctx.mem.bind(memory);
+    const entry = this.#attach(instance, exportName, true) as () => unknown;
     try {
       checkInterrupt(this.#ctx.interrupt);
-      (entry as () => unknown)();
+      entry();
       return 0;
     } catch (error) {
       if (error instanceof WasiExit) return error.code;
       throw error;
     } finally {
-      fds.closeAll();
-      this.#ctx.fds = new FdTable(0);
-      this.#ctx.mem.unbind();
-      this.#running = false;
+      this.close();
     }
+  }
+
+  /**
+   * For reactors (modules that export functions to call rather than a `_start`): binds the
+   * instance, opens the fd table and calls `_initialize` if it is exported. Its exports may then
+   * be called any number of times; a `proc_exit` inside one throws `WasiExit` to the caller.
+   * End with `close()`, which closes every fd the guest opened.
+   */
+  initialize(instance: WebAssembly.Instance): void {
+    const init = this.#attach(instance, "_initialize", false);
+    try {
+      checkInterrupt(this.#ctx.interrupt);
+      if (init !== undefined) (init as () => unknown)();
+    } catch (error) {
+      this.close();
+      throw error;
+    }
+  }
+
+  /** Closes every fd of the current run and unbinds the instance. Idempotent; never throws. */
+  close(): void {
+    if (!this.#running) return;
+    this.#ctx.fds.closeAll();
+    this.#ctx.fds = new FdTable(0);
+    this.#ctx.mem.unbind();
+    this.#running = false;
+  }
+
+  /** Binds an instance and opens a fresh fd table; returns the named export, if a function. */
+  #attach(instance: WebAssembly.Instance, name: string, required: boolean): unknown {
+    if (this.#running) throw new Error("wasi: this Wasi is already running an instance");
+    const { memory } = instance.exports;
+    const entry = instance.exports[name];
+    if (!(memory instanceof WebAssembly.Memory)) {
+      throw new TypeError("wasi: the instance does not export its memory as `memory`");
+    }
+    if (required && typeof entry !== "function") {
+      throw new TypeError(`wasi: the instance does not export a function \`${name}\``);
+    }
+    const fds = this.#openTable();
+    this.#running = true;
+    this.#ctx.fds = fds;
+    this.#ctx.mem.bind(memory);
+    return typeof entry === "function" ? entry : undefined;
   }
 
   #openTable(): FdTable {
