@@ -1,10 +1,11 @@
 // The escape suite: attempts to read, write or stat outside the preopens, each with the errno it
 // must end with, and a canary outside that must stay unread and unchanged. Also a race in which
 // the host swaps a path component between a directory and an escaping symlink mid-resolution.
+// Needs root (mknod for the device-node attempts), as the shims themselves do.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import {
   closeSync,
   mkdirSync,
@@ -24,7 +25,7 @@ import path from "node:path";
 import { Errno, Wasi } from "./index.js";
 import { compileC } from "./testdata/build.js";
 
-const { NOTCAPABLE, LOOP, NOENT, ROFS, INVAL, NOTDIR, FAULT } = Errno;
+const { NOTCAPABLE, LOOP, NOENT, ROFS, INVAL, NOTDIR, FAULT, ACCES } = Errno;
 
 /** Every attempt of testdata/escape.c and how it must end (0: allowed, and stays inside). */
 const expected: Record<string, number> = {
@@ -75,6 +76,10 @@ const expected: Record<string, number> = {
   openat_back_to_root: 0,
   openat_root_dotdot: NOTCAPABLE,
   fstatat_sub_dotdot: NOTCAPABLE,
+  device_mem: ACCES, // /dev/mem's numbers: refused like on a nodev mount
+  device_block: ACCES,
+  device_via_symlink: ACCES,
+  device_null_allowed: 0,
   ro_write: ROFS,
   ro_rename_out: ROFS,
   ro_unlink: ROFS,
@@ -121,8 +126,17 @@ function layout(t: { after: (fn: () => void) => void }): Layout {
     ["sub/deep", "../../canary"],
     ["procl", `/proc/self/root${canary}`],
     ["outdir", "../outside"],
+    ["memlink", "/mem"],
   ];
   for (const [name, target] of links) symlinkSync(target, path.join(root, name));
+  // Device nodes, as an image layer may carry them: /dev/mem's numbers, a loop block device, null.
+  for (const [name, type, major, minor] of [
+    ["mem", "c", 1, 1],
+    ["blk", "b", 7, 0],
+    ["null", "c", 1, 3],
+  ] as const) {
+    execFileSync("mknod", [path.join(root, name), type, String(major), String(minor)]);
+  }
   return { tmp, root, canaries: [canary, canary2] };
 }
 

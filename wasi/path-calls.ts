@@ -1,16 +1,12 @@
-// The path_* calls. Each resolves its path(s) with path-resolution.ts — confined to the preopen,
+// The path_* calls other than path_open (path-open.ts). Each resolves its path(s) with path-resolution.ts — confined to the preopen,
 // symlinks followed by us — and then acts on "/proc/self/fd/<dir>/<name>" without following
 // anything, so the kernel never walks a guest-controlled symlink or "..".
 
 import {
-  constants,
-  fstatSync,
   linkSync,
   lstatSync,
   lutimesSync,
   mkdirSync,
-  openSync,
-  closeSync,
   readlinkSync,
   renameSync,
   rmdirSync,
@@ -18,24 +14,11 @@ import {
   unlinkSync,
   type BigIntStats,
 } from "node:fs";
-import { Errno, errnoOf, WasiErrno } from "./errno.js";
-import {
-  Fdflags,
-  Filetype,
-  Lookupflags,
-  Oflags,
-  RIGHTS_READ,
-  RIGHTS_WRITE,
-  Rights,
-  type Layout,
-} from "./abi.js";
+import { Errno, WasiErrno } from "./errno.js";
+import { Lookupflags, Rights, type Layout } from "./abi.js";
 import type { Calls, WasiContext } from "./context.js";
-import { filetypeOf, needRight, setRights, type FdEntry } from "./fd-table.js";
 import { newTimes, writeFilestat } from "./filestat.js";
-import { hostPath, release, resolve, type Resolved } from "./path-resolution.js";
-
-const { O_RDONLY, O_WRONLY, O_RDWR, O_CREAT, O_EXCL, O_TRUNC, O_DIRECTORY, O_NOFOLLOW } = constants;
-const { O_NONBLOCK, O_DSYNC, O_SYNC } = constants;
+import { hostPath, release, resolveAt, withResolved, type Resolved } from "./path-resolution.js";
 
 /** The host's view of a name: its lstat, or undefined if it does not exist. */
 function lstatOrNone(r: Resolved): BigIntStats | undefined {
@@ -53,115 +36,9 @@ function writable(r: Resolved): void {
 
 /** Creates the path calls. */
 export function createPathCalls(ctx: WasiContext, layout: Layout): Calls {
-  /** Resolves a guest path against a directory fd, requiring `right` on it. */
-  const at = (fd: number, right: bigint, ptr: number, len: number, follow: boolean): Resolved => {
-    const dir = ctx.fds.get(fd);
-    needRight(dir, right);
-    return resolve(dir, ctx.mem.refresh().string(ptr, len), follow);
-  };
-  /** Runs `fn` on a resolution and always releases it; returns the errno. */
-  const using = (get: () => Resolved, fn: (r: Resolved) => void): number => {
-    let r: Resolved | undefined;
-    try {
-      r = get();
-      fn(r);
-      return Errno.SUCCESS;
-    } catch (error) {
-      return errnoOf(error);
-    } finally {
-      if (r !== undefined) release(r);
-    }
-  };
-
-  function path_open(
-    dirFd: number,
-    lookup: number,
-    pathPtr: number,
-    pathLen: number,
-    oflags: number,
-    rightsBase: bigint,
-    rightsInheriting: bigint,
-    fdflags: number,
-    fdOut: number,
-  ): number {
-    const follow = (lookup & Lookupflags.SYMLINK_FOLLOW) !== 0;
-    return using(
-      () => at(dirFd, Rights.PATH_OPEN, pathPtr, pathLen, follow),
-      (r) => {
-        const dir = ctx.fds.get(dirFd);
-        if ((oflags & Oflags.CREAT) !== 0) needRight(dir, Rights.PATH_CREATE_FILE);
-        if ((oflags & Oflags.TRUNC) !== 0) needRight(dir, Rights.PATH_FILESTAT_SET_SIZE);
-        const base = rightsBase & dir.rightsInheriting;
-        const inheriting = rightsInheriting & dir.rightsInheriting;
-        const read = (base & RIGHTS_READ) !== 0n;
-        const write = (base & RIGHTS_WRITE) !== 0n;
-        let flags = write ? (read ? O_RDWR : O_WRONLY) : O_RDONLY;
-        // Non-blocking on the host always: a FIFO open cannot hang, and reads park interruptibly.
-        flags |= O_NOFOLLOW | O_NONBLOCK;
-        if ((oflags & Oflags.DIRECTORY) !== 0 || r.mustBeDir) flags |= O_DIRECTORY;
-        if ((oflags & Oflags.TRUNC) !== 0) flags |= O_TRUNC;
-        if ((fdflags & Fdflags.DSYNC) !== 0) flags |= O_DSYNC;
-        if ((fdflags & (Fdflags.SYNC | Fdflags.RSYNC)) !== 0) flags |= O_SYNC;
-        if ((oflags & Oflags.CREAT) !== 0) {
-          // open("x/", O_CREAT) is EISDIR on Linux: a trailing slash cannot name a new file.
-          if (r.mustBeDir && (oflags & Oflags.DIRECTORY) === 0) throw new WasiErrno(Errno.ISDIR);
-          if ((oflags & Oflags.DIRECTORY) !== 0) throw new WasiErrno(Errno.INVAL);
-          flags |= O_CREAT;
-          if ((oflags & Oflags.EXCL) !== 0) flags |= O_EXCL;
-        }
-        if (r.root.readOnly) {
-          if (write || (oflags & Oflags.TRUNC) !== 0) throw new WasiErrno(Errno.ROFS);
-          if ((flags & O_CREAT) !== 0) {
-            const exists = lstatOrNone(r) !== undefined;
-            if (!exists) throw new WasiErrno(Errno.ROFS);
-            if ((flags & O_EXCL) !== 0) throw new WasiErrno(Errno.EXIST);
-            flags &= ~O_CREAT;
-          }
-        }
-        const hostFd = openSync(hostPath(r), flags, 0o666);
-        let entry: FdEntry;
-        try {
-          const filetype = filetypeOf(fstatSync(hostFd));
-          entry = {
-            hostFd,
-            owned: true,
-            filetype,
-            rightsBase: 0n,
-            rightsInheriting: 0n,
-            canRead: false,
-            canWrite: false,
-            fdflags:
-              fdflags &
-              (Fdflags.APPEND | Fdflags.NONBLOCK | Fdflags.DSYNC | Fdflags.SYNC | Fdflags.RSYNC),
-            position: 0,
-            seekable: filetype === Filetype.REGULAR_FILE || filetype === Filetype.BLOCK_DEVICE,
-            root: r.root,
-            relPath: filetype === Filetype.DIRECTORY ? r.relPath : [],
-            preopenName: undefined,
-            dir: undefined,
-            peeked: undefined,
-          };
-          setRights(entry, base, inheriting);
-        } catch (error) {
-          closeSync(hostFd);
-          throw error;
-        }
-        let fd: number;
-        try {
-          fd = ctx.fds.add(entry); // EMFILE past maxFds
-        } catch (error) {
-          closeSync(hostFd);
-          throw error;
-        }
-        try {
-          ctx.mem.refresh().view.setUint32(fdOut, fd, true);
-        } catch (error) {
-          ctx.fds.close(fd);
-          throw error;
-        }
-      },
-    );
-  }
+  const at = (fd: number, right: bigint, ptr: number, len: number, follow: boolean): Resolved =>
+    resolveAt(ctx, fd, right, ptr, len, follow);
+  const using = withResolved;
 
   function path_filestat_get(fd: number, lookup: number, ptr: number, len: number, out: number) {
     const follow = (lookup & Lookupflags.SYMLINK_FOLLOW) !== 0;
@@ -347,7 +224,6 @@ export function createPathCalls(ctx: WasiContext, layout: Layout): Calls {
   }
 
   return {
-    path_open,
     path_filestat_get,
     path_filestat_set_times,
     path_create_directory,

@@ -9,7 +9,9 @@
 import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from "node:fs";
 import { Errno, WasiErrno } from "./errno.js";
 import { Filetype } from "./abi.js";
-import type { FdEntry, PreopenRoot } from "./fd-table.js";
+import type { WasiContext } from "./context.js";
+import { errnoOf } from "./errno.js";
+import { needRight, type FdEntry, type PreopenRoot } from "./fd-table.js";
 
 /** Linux's O_PATH (asm-generic; x86, arm, arm64): an fd that names a file without opening it. */
 const O_PATH = 0o10000000;
@@ -181,5 +183,33 @@ export function resolve(start: FdEntry, path: string, follow: boolean): Resolved
   } catch (error) {
     closeFrom(1);
     throw error;
+  }
+}
+
+/** Resolves the guest path at `ptr`/`len` against directory fd `fd`, which must hold `right`. */
+export function resolveAt(
+  ctx: WasiContext,
+  fd: number,
+  right: bigint,
+  ptr: number,
+  len: number,
+  follow: boolean,
+): Resolved {
+  const dir = ctx.fds.get(fd);
+  needRight(dir, right);
+  return resolve(dir, ctx.mem.refresh().string(ptr, len), follow);
+}
+
+/** Runs `fn` on a resolution, always releasing it; returns the errno for the guest. */
+export function withResolved(get: () => Resolved, fn: (r: Resolved) => void): number {
+  let r: Resolved | undefined;
+  try {
+    r = get();
+    fn(r);
+    return Errno.SUCCESS;
+  } catch (error) {
+    return errnoOf(error);
+  } finally {
+    if (r !== undefined) release(r);
   }
 }

@@ -10,6 +10,7 @@ import { createFdIo } from "./fd-io.js";
 import { checkInterrupt } from "./host-io.js";
 import { GuestMemory } from "./memory.js";
 import { createPathCalls } from "./path-calls.js";
+import { createPathOpen } from "./path-open.js";
 import { createPoll } from "./poll.js";
 import { createProcCalls, stringTable, type StringTable } from "./proc-calls.js";
 import { createReaddir } from "./readdir.js";
@@ -111,6 +112,7 @@ function calls(ctx: WasiContext, layout: Layout, args: StringTable, env: StringT
     createFdCalls(ctx, layout),
     createReaddir(ctx),
     createPathCalls(ctx, layout),
+    createPathOpen(ctx),
   );
 }
 

@@ -104,6 +104,11 @@ int main(void) {
   errno = 0;
   r = fstatat(sub, "../../canary", &st, 0);
   report("fstatat_sub_dotdot", r);
+  // Device nodes an image could carry (the test makes them with mknod).
+  try_open("device_mem", "/mem", O_RDONLY);
+  try_open("device_block", "/blk", O_RDONLY);
+  try_open("device_via_symlink", "/memlink", O_RDONLY);
+  try_open("device_null_allowed", "/null", O_RDWR);
   // The read-only preopen.
   try_open("ro_write", "/ro/file", O_WRONLY);
   TRY("ro_rename_out", rename("/ro/file", "/moved"));
