@@ -5,6 +5,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { describe, it } from "node:test";
 import { startContainerd } from "./containerd.js";
+import { writeTinyImage } from "../fixtures/tiny-image.js";
 import { mountsUnder, waitForExit } from "./processes.js";
 
 describe("private containerd harness", () => {
@@ -40,6 +41,19 @@ describe("private containerd harness", () => {
     t.after(() => Promise.all([a!.stop(), b!.stop()]));
     assert.notEqual(a!.namespace, b!.namespace);
     assert.notEqual(a!.dir, b!.dir);
+  });
+
+  it("runs ctr in another namespace when asked, such as CRI's k8s.io", async (t) => {
+    const c = await startContainerd();
+    t.after(() => c.stop());
+    const tar = await writeTinyImage(c.dir, "example.com/test/tiny:v1");
+    const imported = await c.ctr(["image", "import", tar], { namespace: "k8s.io" });
+    assert.equal(imported.code, 0, imported.stderr);
+    const inK8s = await c.ctr(["image", "ls", "-q"], { namespace: "k8s.io" });
+    // CRI adds a reference by image id beside the name: it saw the import.
+    assert.match(inK8s.stdout, /^example\.com\/test\/tiny:v1$/m);
+    const inOwn = await c.ctr(["image", "ls", "-q"]);
+    assert.equal(inOwn.stdout, "");
   });
 
   it("passes input to ctr and reports its exit code", async (t) => {

@@ -37,6 +37,16 @@ export interface ContainerdOptions {
   readonly config?: string;
 }
 
+/** Options of {@link Containerd.ctr}. */
+export interface CtrOptions {
+  /** Written to ctr's stdin. */
+  readonly input?: string | Uint8Array;
+  /** Default 60 s. */
+  readonly timeoutMs?: number;
+  /** The containerd namespace; default: the instance's own. */
+  readonly namespace?: string;
+}
+
 /** What a `ctr` run produced. `code` is null when ctr was killed by a signal. */
 export interface CtrResult {
   readonly code: number | null;
@@ -56,13 +66,13 @@ export interface Containerd extends AsyncDisposable {
   readonly namespace: string;
   /** The containerd process id (changes on restart). */
   readonly pid: number;
-  /** Runs `ctr -a <address> -n <namespace> …args` to completion. Rejects on timeout. */
-  ctr(
-    args: readonly string[],
-    options?: { readonly input?: string | Uint8Array; readonly timeoutMs?: number },
-  ): Promise<CtrResult>;
+  /**
+   * Runs `ctr -a <address> -n <namespace> …args` to completion. Rejects on timeout. `namespace`
+   * overrides this instance's own, e.g. "k8s.io", the only one containerd's CRI plugin reads.
+   */
+  ctr(args: readonly string[], options?: CtrOptions): Promise<CtrResult>;
   /** Starts a long-running ctr (e.g. `["events"]`); killed by stop() if still running. */
-  spawnCtr(args: readonly string[]): ChildProcess;
+  spawnCtr(args: readonly string[], options?: { readonly stdin?: "ignore" | "pipe" }): ChildProcess;
   /** containerd's combined stdout and stderr so far, across restarts. */
   log(): string;
   /** Pids of shim processes serving this instance (their command line names its socket). */
@@ -198,12 +208,10 @@ class Instance implements Containerd {
     }
   }
 
-  ctr(
-    args: readonly string[],
-    options: { readonly input?: string | Uint8Array; readonly timeoutMs?: number } = {},
-  ): Promise<CtrResult> {
+  ctr(args: readonly string[], options: CtrOptions = {}): Promise<CtrResult> {
     const timeoutMs = options.timeoutMs ?? CTR_TIMEOUT_MS;
-    const child = this.#spawnCtr(args, options.input === undefined ? "ignore" : "pipe");
+    const stdin = options.input === undefined ? "ignore" : "pipe";
+    const child = this.#spawnCtr(args, stdin, options.namespace);
     let stdout = "";
     let stderr = "";
     child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -228,12 +236,16 @@ class Instance implements Containerd {
     });
   }
 
-  spawnCtr(args: readonly string[]): ChildProcess {
-    return this.#spawnCtr(args, "ignore");
+  spawnCtr(args: readonly string[], options: { readonly stdin?: "ignore" | "pipe" } = {}): ChildProcess {
+    return this.#spawnCtr(args, options.stdin ?? "ignore");
   }
 
-  #spawnCtr(args: readonly string[], stdin: "ignore" | "pipe"): ChildProcess {
-    const child = spawn(CTR, ["-a", this.address, "-n", this.namespace, ...args], {
+  #spawnCtr(
+    args: readonly string[],
+    stdin: "ignore" | "pipe",
+    namespace = this.namespace,
+  ): ChildProcess {
+    const child = spawn(CTR, ["-a", this.address, "-n", namespace, ...args], {
       cwd: this.dir,
       env: this.#env,
       stdio: [stdin, "pipe", "pipe"],
