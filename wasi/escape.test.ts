@@ -242,20 +242,22 @@ test("swapping a directory for an escaping symlink during resolution never leaks
   t.after(() => swapper.kill("SIGKILL"));
   await new Promise<void>((resolve) => swapper.stdout.once("data", () => resolve()));
 
-  const stdout = runGuest(compileC("testdata/race.c"), l, ["race", "4000"]);
+  // Rounds of 4,000 opens until the guest has met the escaping symlink (ENOTCAPABLE) at least
+  // once, so the race was really run; on a loaded machine the swapper may need more than one.
+  const errnos = new Set<number>();
+  for (let round = 0; round < 5 && !errnos.has(NOTCAPABLE); round++) {
+    const stdout = runGuest(compileC("testdata/race.c"), l, ["race", "4000"]);
+    assert.doesNotMatch(stdout, /LEAK|secret/);
+    assert.ok(/opened (\d+) leaked 0/.test(stdout), stdout);
+    t.diagnostic(stdout.trim().replace(/\n/g, "; "));
+    for (const [, errno] of stdout.matchAll(/^errno (\d+) \d+$/gm)) errnos.add(Number(errno));
+  }
   swapper.kill("SIGKILL");
-
-  assert.doesNotMatch(stdout, /LEAK|secret/);
-  const m = /opened (\d+) leaked 0/.exec(stdout);
-  assert.ok(m, stdout);
-  t.diagnostic(stdout.trim().replace(/\n/g, "; "));
-  // Every failure is one of the confined answers, never an unexpected errno; and the guest did
-  // meet the escaping symlink (ENOTCAPABLE), so the race was really run.
-  const errnos = [...stdout.matchAll(/^errno (\d+) \d+$/gm)].map((e) => Number(e[1]));
+  // Every failure is one of the confined answers, never an unexpected errno.
   for (const errno of errnos) {
     assert.ok(([NOENT, NOTCAPABLE, LOOP, NOTDIR] as number[]).includes(errno), `errno ${errno}`);
   }
-  assert.ok(errnos.includes(NOTCAPABLE as number), stdout);
+  assert.ok(errnos.has(NOTCAPABLE), "the swap to an escaping symlink was never observed");
   assert.deepEqual(
     l.canaries.map((c) => fingerprint(c, atime)),
     before,
