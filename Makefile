@@ -14,7 +14,8 @@ TSX := $(NODE) --import tsx
 setup:
 	@bash scripts/setup.sh
 
-# Regenerates the protobuf code in api/gen and ttrpc/gen from the .proto files (buf + ts-proto).
+# Regenerates the protobuf code in api/gen, ttrpc/gen and test/cri/gen from the .proto files
+# (buf + ts-proto).
 generate: setup
 	@bash scripts/generate.sh
 

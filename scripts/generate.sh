@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the protobuf code: api/proto -> api/gen and ttrpc/proto -> ttrpc/gen, with buf and
 # the local ts-proto plugin (buf.gen.yaml; works offline). The two modules are generated apart so
-# that ttrpc/ never imports api/.
+# that ttrpc/ never imports api/. The CRI test client's subset of the Kubernetes CRI API,
+# test/cri/proto -> test/cri/gen, has its own template (gRPC clients instead of ttrpc).
 #
 # usage: scripts/generate.sh [OUTPUT_ROOT]   (default: the repository; check-generated.sh passes a
 #                                             temporary directory)
@@ -13,3 +14,4 @@ for layer in api ttrpc; do
   # buf.gen.yaml says "clean: true": the old gen/ tree goes, so deleted messages leave no files.
   "$buf" generate "$layer/proto" --template buf.gen.yaml --output "$out_root/$layer"
 done
+"$buf" generate test/cri/proto --template test/cri/buf.gen.yaml --output "$out_root/test/cri"
