@@ -33,7 +33,7 @@ function drainPeeked(ctx: WasiContext, entry: FdEntry, iovs: number, iovsLen: nu
     const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
     const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
     const n = Math.min(len, peeked.length - total);
-    if (ptr + n > u8.length) return Errno.FAULT;
+    if (ptr + n > u8.length) throw new WasiErrno(Errno.FAULT);
     u8.set(peeked.subarray(total, total + n), ptr);
     total += n;
   }
