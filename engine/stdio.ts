@@ -1,23 +1,31 @@
+import { spawn } from "node:child_process";
 import { closeSync, constants, mkdirSync, openSync } from "node:fs";
+import type { Socket } from "node:net";
 import path from "node:path";
 import { Code, TtrpcError } from "../shim/index.js";
 
-/** Host fds for a workload's stdio; undefined = none (reads see EOF, writes are discarded). */
-export interface StdioFds {
+/**
+ * A workload's stdio as host fds (undefined = none: reads see EOF, writes are discarded), and
+ * how to release them once the workload is done.
+ */
+export interface Stdio {
   readonly stdin: number | undefined;
   readonly stdout: number | undefined;
   readonly stderr: number | undefined;
+  /** Closes every fd; the readers (FIFO clients, a logging binary) then see end-of-file. */
+  close(): void;
 }
 
 type Target =
   | { readonly kind: "none" }
   | { readonly kind: "fifo"; readonly path: string }
-  | { readonly kind: "file"; readonly path: string };
+  | { readonly kind: "file"; readonly path: string }
+  | { readonly kind: "binary"; readonly path: string; readonly args: readonly string[] };
 
 /**
  * Reads a stdio string from CreateTaskRequest (shim-protocol.md §7.1): "" is none, a bare path or
- * `fifo://` is a FIFO the client made, `file://` a log file to append to. `binary://` loggers are
- * not supported yet and are refused here, at Create, with a clear error.
+ * `fifo://` is a FIFO the client made, `file://` a log file to append to, `binary://` a logging
+ * program to start (for stdout and stderr).
  */
 export function parseStdio(uri: string, which: string): Target {
   if (uri === "") return { kind: "none" };
@@ -31,14 +39,22 @@ export function parseStdio(uri: string, which: string): Target {
     case "file":
       return { kind: "file", path: file };
     case "binary":
-      throw new TtrpcError(
-        Code.InvalidArgument,
-        `${which} ${uri}: binary:// log drivers are not supported by this shim; use file:// or a FIFO`,
-      );
+      if (which === "stdin") {
+        throw new TtrpcError(
+          Code.InvalidArgument,
+          `stdin ${uri}: a logging binary cannot be stdin`,
+        );
+      }
+      // The runc shim's argv: each query key, then its first value (even an empty one).
+      return {
+        kind: "binary",
+        path: file,
+        args: [...url.searchParams.entries()].flatMap(([k, v]) => [k, v]),
+      };
     default:
       throw new TtrpcError(
         Code.InvalidArgument,
-        `${which} ${uri}: unknown stdio scheme ${scheme}://`,
+        `${which} ${uri}: unknown stdio scheme ${scheme}://; use a FIFO path, file:// or binary://`,
       );
   }
 }
@@ -48,38 +64,91 @@ export function parseStdio(uri: string, which: string): Target {
  * stdout/stderr falling back to O_RDWR when no reader is there yet (ENXIO). The wasm thread writes
  * with non-blocking writes and parks when a pipe is full, so it never stalls the shim.
  */
-export function openStdio(io: { stdin: string; stdout: string; stderr: string }): StdioFds {
+export async function openStdio(
+  io: { readonly stdin: string; readonly stdout: string; readonly stderr: string },
+  container: { readonly id: string; readonly namespace: string },
+): Promise<Stdio> {
   const targets = {
     stdin: parseStdio(io.stdin, "stdin"),
     stdout: parseStdio(io.stdout, "stdout"),
     stderr: parseStdio(io.stderr, "stderr"),
   };
-  const opened: number[] = [];
-  const track = (fd: number | undefined) => (fd !== undefined && opened.push(fd), fd);
+  const closers: (() => void)[] = [];
+  const close = () => {
+    for (const closeOne of closers.splice(0).reverse()) {
+      try {
+        closeOne();
+      } catch {
+        // Already closed.
+      }
+    }
+  };
+  const track = (fd: number | undefined) => {
+    if (fd !== undefined) closers.push(() => closeSync(fd));
+    return fd;
+  };
   try {
+    if (targets.stdout.kind === "binary") {
+      const logger = await startLogger(targets.stdout, container);
+      closers.push(logger.close);
+      const stdin = track(openReader(targets.stdin));
+      return { stdin, stdout: logger.stdout, stderr: logger.stderr, close };
+    }
     const stdout = track(openWriter(targets.stdout));
     const stderr =
       io.stderr !== "" && io.stderr === io.stdout ? stdout : track(openWriter(targets.stderr));
     const stdin = track(openReader(targets.stdin));
-    return { stdin, stdout, stderr };
+    return { stdin, stdout, stderr, close };
   } catch (err) {
-    for (const fd of opened) closeSync(fd);
+    close();
     throw new TtrpcError(Code.Internal, `opening the container's stdio failed: ${String(err)}`, {
       cause: err,
     });
   }
 }
 
-/** Closes what openStdio opened (once per distinct fd). */
-export function closeStdio(fds: StdioFds): void {
-  for (const fd of new Set([fds.stdin, fds.stdout, fds.stderr])) {
-    if (fd === undefined) continue;
-    try {
-      closeSync(fd);
-    } catch {
-      // Already closed (CloseIO closed stdin).
-    }
+/**
+ * Starts a `binary://` logging program as the runc shim does (containerd pkg/process/io.go): the
+ * workload's stdout on its fd 3, stderr on fd 4, and a readiness pipe on fd 5 on which it writes
+ * a byte, or which it closes, once it is ready; CONTAINER_ID and CONTAINER_NAMESPACE in its
+ * environment. Node makes socket pairs rather than pipes; a logger reads them the same way.
+ */
+async function startLogger(
+  target: { readonly path: string; readonly args: readonly string[] },
+  container: { readonly id: string; readonly namespace: string },
+): Promise<{ stdout: number; stderr: number; close(): void }> {
+  const child = spawn(target.path, target.args, {
+    stdio: ["ignore", "ignore", "ignore", "pipe", "pipe", "pipe"],
+    env: { CONTAINER_ID: container.id, CONTAINER_NAMESPACE: container.namespace },
+    detached: true,
+  });
+  child.unref();
+  const [stdout, stderr, ready] = [3, 4, 5].map((fd) => child.stdio[fd] as Socket);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.once("error", reject);
+      ready!.once("data", () => resolve());
+      ready!.once("close", () => resolve());
+    });
+  } catch (err) {
+    throw new Error(`the logging binary ${target.path} could not start: ${String(err)}`);
   }
+  ready!.destroy();
+  return {
+    stdout: socketFd(stdout!),
+    stderr: socketFd(stderr!),
+    close: () => {
+      stdout!.destroy();
+      stderr!.destroy();
+    },
+  };
+}
+
+/** The fd under a socket Node made, for the wasm thread's synchronous writes. */
+function socketFd(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (typeof fd !== "number" || fd < 0) throw new Error("the logging binary's pipe has no fd");
+  return fd;
 }
 
 // libuv opens every file O_CLOEXEC, so a spawned helper never inherits these.
@@ -88,6 +157,7 @@ const { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_APPEND, O_CREAT } = constants;
 function openWriter(t: Target): number | undefined {
   switch (t.kind) {
     case "none":
+    case "binary": // started by startLogger
       return undefined;
     case "file":
       mkdirSync(path.dirname(t.path), { recursive: true });
@@ -105,9 +175,10 @@ function openWriter(t: Target): number | undefined {
 function openReader(t: Target): number | undefined {
   switch (t.kind) {
     case "none":
+    case "binary":
       return undefined;
     case "file":
-      // A log file as stdin makes no sense; containerd never sends it. Read it as a file anyway.
+      // containerd never sends a log file as stdin; read it as a file all the same.
       return openSync(t.path, O_RDONLY);
     case "fifo":
       return openSync(t.path, O_RDONLY | O_NONBLOCK);

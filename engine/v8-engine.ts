@@ -54,6 +54,7 @@ async function createInstance(config: InstanceConfig, pool: WorkerPool): Promise
       cwd: config.spec.process?.cwd || "/",
       preopens: preopensOf(config.spec, config.rootfs),
       io: { stdin: config.stdin, stdout: config.stdout, stderr: config.stderr },
+      container: { id: config.id, namespace: config.namespace },
     },
     pool,
   );

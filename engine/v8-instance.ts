@@ -3,7 +3,7 @@ import type { Worker } from "node:worker_threads";
 import type { ExitStatus, Instance } from "../shim/index.js";
 import type { Preopen, RunRequest, RunResult } from "./protocol.js";
 import { signalAction, signalExitStatus } from "./signals.js";
-import { closeStdio, openStdio, type StdioFds } from "./stdio.js";
+import { openStdio, type Stdio } from "./stdio.js";
 import type { WorkerPool } from "./worker-pool.js";
 
 /** Everything needed to run one container's module, resolved at Create. */
@@ -15,6 +15,8 @@ export interface V8Job {
   readonly cwd: string;
   readonly preopens: readonly Preopen[];
   readonly io: { readonly stdin: string; readonly stdout: string; readonly stderr: string };
+  /** For a logging binary's environment. */
+  readonly container: { readonly id: string; readonly namespace: string };
 }
 
 /** Exit status of a module that trapped: what a C program that aborts reports (128 + SIGABRT). */
@@ -36,7 +38,7 @@ export class V8Instance implements Instance {
   readonly #exit: Promise<ExitStatus>;
   #resolveExit!: (exit: ExitStatus) => void;
   #worker: Worker | undefined;
-  #fds: StdioFds | undefined;
+  #stdio: Stdio | undefined;
   #killedBy: number | undefined;
 
   constructor(job: V8Job, pool: WorkerPool) {
@@ -46,8 +48,13 @@ export class V8Instance implements Instance {
   }
 
   async start(): Promise<number> {
-    const fds = openStdio(this.#job.io);
-    this.#fds = fds;
+    const stdio = await openStdio(this.#job.io, this.#job.container);
+    this.#stdio = stdio;
+    if (this.#killedBy !== undefined) {
+      // Killed while its stdio was being opened: it never runs.
+      this.#finished(undefined, { kind: "interrupted" }, false);
+      return process.pid;
+    }
     const worker = this.#pool.take();
     this.#worker = worker;
     const request: RunRequest = {
@@ -57,7 +64,9 @@ export class V8Instance implements Instance {
       env: this.#job.env,
       cwd: this.#job.cwd,
       preopens: this.#job.preopens,
-      ...fds,
+      stdin: stdio.stdin,
+      stdout: stdio.stdout,
+      stderr: stdio.stderr,
       interrupt: this.#interrupt,
     };
     const onMessage = (result: RunResult) => finish(result, true);
@@ -100,7 +109,7 @@ export class V8Instance implements Instance {
     }
   }
 
-  #finished(worker: Worker, result: RunResult, reusable: boolean): void {
+  #finished(worker: Worker | undefined, result: RunResult, reusable: boolean): void {
     this.#worker = undefined;
     let exitStatus: number;
     if (this.#killedBy !== undefined) {
@@ -118,18 +127,18 @@ export class V8Instance implements Instance {
       exitStatus = hostErrorExitStatus;
       reusable = false;
     }
-    if (reusable) this.#pool.release(worker);
-    else void worker.terminate();
+    if (worker && reusable) this.#pool.release(worker);
+    else void worker?.terminate();
     // Output is written synchronously by the worker, so everything is out once it has answered;
     // closing now lets the reader see EOF before Wait returns (shim-protocol.md §4.3).
-    if (this.#fds) closeStdio(this.#fds);
-    this.#fds = undefined;
+    this.#stdio?.close();
+    this.#stdio = undefined;
     this.#resolveExit({ exitStatus, exitedAt: new Date() });
   }
 
   /** Writes a host message to the container's stderr, as a runtime's crash report would appear. */
   #reportToStderr(text: string): void {
-    const fd = this.#fds?.stderr;
+    const fd = this.#stdio?.stderr;
     if (fd === undefined) return;
     try {
       writeSync(fd, text);

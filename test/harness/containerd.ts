@@ -236,7 +236,10 @@ class Instance implements Containerd {
     });
   }
 
-  spawnCtr(args: readonly string[], options: { readonly stdin?: "ignore" | "pipe" } = {}): ChildProcess {
+  spawnCtr(
+    args: readonly string[],
+    options: { readonly stdin?: "ignore" | "pipe" } = {},
+  ): ChildProcess {
     return this.#spawnCtr(args, options.stdin ?? "ignore");
   }
 
