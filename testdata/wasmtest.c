@@ -169,6 +169,10 @@ static int cmd_ls(const char *path) {
   return failed;
 }
 
+/* Where cmd_alloc keeps its memory: a pointer that escapes, so the compiler cannot drop the
+   allocation (LLVM removes a malloc whose memory is never observed). */
+char *volatile alloc_keep;
+
 static int cmd_alloc(const char *arg) {
   long mib;
   if (!parse_long(arg, &mib) || mib < 0) return usage("alloc: MIB must be a whole number >= 0");
@@ -180,6 +184,7 @@ static int cmd_alloc(const char *arg) {
   }
   // Touch every byte so the memory is really committed, not merely reserved.
   memset(p, 0xa5, bytes);
+  alloc_keep = p;
   printf("allocated %ld MiB\n", mib);
   return 0;
 }
