@@ -88,3 +88,15 @@ export { Timestamp } from "./gen/google/protobuf/timestamp.js";
 export { GO_ZERO_TIME_MS, isUnsetTime, packAny, unpackAny } from "./well-known.js";
 export type { MessageType } from "./well-known.js";
 export type { DeepPartial } from "./gen/google/protobuf/any.js";
+
+// The shared-mode manager API (runwasi.manager.v1.Manager): how the thin shim asks the daemon for
+// a sandbox. Renamed with a Manager prefix: the task service has its own Connect/Delete messages.
+export {
+  ManagerDefinition,
+  CreateRequest as ManagerCreateRequest,
+  CreateResponse as ManagerCreateResponse,
+  ConnectRequest as ManagerConnectRequest,
+  ConnectResponse as ManagerConnectResponse,
+  DeleteRequest as ManagerDeleteRequest,
+  DeleteResponse as ManagerDeleteResponse,
+} from "./gen/runwasi/manager/v1/manager.js";
