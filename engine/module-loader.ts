@@ -1,6 +1,8 @@
 import { readFile, realpath } from "node:fs/promises";
 import path from "node:path";
 import { Code, TtrpcError } from "../shim/index.js";
+import { MemoryLimitError, limitMemory } from "./memory-limit.js";
+import { WasmFormatError } from "./wasm-binary.js";
 
 /** The module a container runs and the export it calls. */
 export interface Entrypoint {
@@ -60,28 +62,77 @@ const wasmMagic = [0x00, 0x61, 0x73, 0x6d];
  * Reads and compiles the module: binary wasm, or WAT text (handy for small test images).
  * Every way it can be wrong becomes an INVALID_ARGUMENT that says what is wrong with which file.
  */
-export async function loadModule(file: string, entry: Entrypoint): Promise<WebAssembly.Module> {
-  const bytes = await readFile(file);
+export async function loadModule(
+  file: string,
+  entry: Entrypoint,
+  options: CompileOptions = {},
+): Promise<WebAssembly.Module> {
+  const module = await compileModule(await readFile(file), entry.guestPath, options);
+  checkExport(module, entry);
+  return module;
+}
+
+/** How to compile a module for one container. */
+export interface CompileOptions {
+  /**
+   * The container's memory limit (`linux.resources.memory.limit`): the module's memory is capped
+   * there and exceeding it stops the module as OOM-killed (memory-limit.ts). A cache must key
+   * compiled modules by this too.
+   */
+  readonly memoryLimitBytes?: number | undefined;
+}
+
+/**
+ * Compiles a module's file content (binary wasm or WAT text) without checking its exports, so
+ * that a cache can keep one compiled Module for every entrypoint of the same file.
+ */
+export async function compileModule(
+  bytes: Buffer,
+  guestPath: string,
+  options: CompileOptions = {},
+): Promise<WebAssembly.Module> {
   let binary: Uint8Array;
   if (wasmMagic.every((b, i) => bytes[i] === b)) {
     binary = bytes;
   } else if (looksLikeWat(bytes)) {
-    binary = await watToWasm(entry.guestPath, bytes.toString("utf8"));
+    binary = await watToWasm(guestPath, bytes.toString("utf8"));
   } else {
     throw new TtrpcError(
       Code.InvalidArgument,
-      `${entry.guestPath} is not a WebAssembly module (no \\0asm header, and not WAT text)`,
+      `${guestPath} is not a WebAssembly module (no \\0asm header, and not WAT text)`,
     );
   }
-  let module: WebAssembly.Module;
+  if (options.memoryLimitBytes !== undefined)
+    binary = limitModuleMemory(binary, guestPath, options.memoryLimitBytes);
   try {
-    module = await WebAssembly.compile(binary);
+    return await WebAssembly.compile(binary);
   } catch (err) {
     throw new TtrpcError(
       Code.InvalidArgument,
-      `${entry.guestPath} is not valid WebAssembly: ${(err as Error).message}`,
+      `${guestPath} is not valid WebAssembly: ${(err as Error).message}`,
     );
   }
+}
+
+function limitModuleMemory(binary: Uint8Array, guestPath: string, limitBytes: number): Uint8Array {
+  try {
+    return limitMemory(binary, limitBytes).bytes;
+  } catch (err) {
+    if (err instanceof MemoryLimitError) {
+      throw new TtrpcError(Code.InvalidArgument, `${guestPath}: ${err.message}`);
+    }
+    if (err instanceof WasmFormatError) {
+      throw new TtrpcError(
+        Code.InvalidArgument,
+        `${guestPath} is not valid WebAssembly: ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
+
+/** Throws INVALID_ARGUMENT unless the module exports the entrypoint's function. */
+export function checkExport(module: WebAssembly.Module, entry: Entrypoint): void {
   const exported = WebAssembly.Module.exports(module).find((e) => e.name === entry.exportName);
   if (exported?.kind !== "function") {
     const hint = entry.exportName === "_start" ? " (a WASI command module exports _start)" : "";
@@ -90,7 +141,6 @@ export async function loadModule(file: string, entry: Entrypoint): Promise<WebAs
       `${entry.guestPath} has no exported function ${entry.exportName}${hint}`,
     );
   }
-  return module;
 }
 
 function looksLikeWat(bytes: Buffer): boolean {

@@ -19,6 +19,8 @@ export interface RunRequest {
    * milliseconds and the run ends as "interrupted" (architecture doc, decision 1).
    */
   readonly interrupt: Int32Array;
+  /** Where the worker records the run's memory and thread for Stats (usage.ts). */
+  readonly usage: Int32Array;
 }
 
 export interface Preopen {
@@ -31,5 +33,7 @@ export interface Preopen {
 export type RunResult =
   | { readonly kind: "exit"; readonly code: number }
   | { readonly kind: "trap"; readonly message: string }
+  /** A memory.grow failed under the container's memory limit (memory-limit.ts). */
+  | { readonly kind: "oom" }
   | { readonly kind: "interrupted" }
   | { readonly kind: "error"; readonly message: string };

@@ -1,6 +1,7 @@
 import { statSync } from "node:fs";
 import type { InstanceConfig, InstanceFactory, OciSpec } from "../shim/index.js";
 import { Code, TtrpcError } from "../shim/index.js";
+import type { ModuleLoader } from "./module-cache.js";
 import { loadModule, parseEntrypoint, resolveModulePath } from "./module-loader.js";
 import type { Preopen } from "./protocol.js";
 import { parseStdio } from "./stdio.js";
@@ -15,11 +16,18 @@ export interface V8Engine {
   close(): Promise<void>;
 }
 
-/** Creates the engine: Node's own V8 running WASI modules through this project's `wasi/` host. */
-export function createV8Engine(options: { pool?: WorkerPool } = {}): V8Engine {
+/**
+ * Creates the engine: Node's own V8 running WASI modules through this project's `wasi/` host.
+ * `modules` compiles each container's module (default: read and compile every time); a
+ * long-lived process passes a `ModuleCache`'s loader instead.
+ */
+export function createV8Engine(
+  options: { pool?: WorkerPool; modules?: ModuleLoader } = {},
+): V8Engine {
   const pool = options.pool ?? new WorkerPool();
+  const modules = options.modules ?? loadModule;
   return {
-    instances: (config) => createInstance(config, pool),
+    instances: (config) => createInstance(config, pool, modules),
     prewarm: () => pool.prewarm(1),
     close: () => pool.close(),
   };
@@ -29,7 +37,11 @@ export function createV8Engine(options: { pool?: WorkerPool } = {}): V8Engine {
  * Everything that can be checked before Start is checked here, so a bad image fails `ctr run` at
  * create with a message naming the problem, and nothing is left running.
  */
-async function createInstance(config: InstanceConfig, pool: WorkerPool): Promise<V8Instance> {
+async function createInstance(
+  config: InstanceConfig,
+  pool: WorkerPool,
+  modules: ModuleLoader,
+): Promise<V8Instance> {
   const args = config.spec.process?.args;
   if (!args || args.length === 0 || !args[0]) {
     throw new TtrpcError(
@@ -40,7 +52,8 @@ async function createInstance(config: InstanceConfig, pool: WorkerPool): Promise
   }
   const entry = parseEntrypoint(args[0]);
   const file = await resolveModulePath(config.rootfs, entry.guestPath);
-  const module = await loadModule(file, entry);
+  const memoryLimitBytes = memoryLimitOf(config.spec);
+  const module = await modules(file, entry, { memoryLimitBytes });
   // Refuse unsupported stdio now rather than at Start.
   parseStdio(config.stdin, "stdin");
   parseStdio(config.stdout, "stdout");
@@ -55,9 +68,16 @@ async function createInstance(config: InstanceConfig, pool: WorkerPool): Promise
       preopens: preopensOf(config.spec, config.rootfs),
       io: { stdin: config.stdin, stdout: config.stdout, stderr: config.stderr },
       container: { id: config.id, namespace: config.namespace },
+      memoryLimitBytes,
     },
     pool,
   );
+}
+
+/** The container's memory limit in bytes, if it has one (`ctr --memory-limit`, CRI limits). */
+function memoryLimitOf(spec: OciSpec): number | undefined {
+  const limit = spec.linux?.resources?.memory?.limit;
+  return typeof limit === "number" && limit > 0 ? limit : undefined;
 }
 
 /**

@@ -1,8 +1,9 @@
 import { writeSync } from "node:fs";
 import type { Worker } from "node:worker_threads";
-import type { ExitStatus, Instance } from "../shim/index.js";
+import type { ExitStatus, Instance, InstanceStats } from "../shim/index.js";
 import type { Preopen, RunRequest, RunResult } from "./protocol.js";
 import { signalAction, signalExitStatus } from "./signals.js";
+import { createUsage, readUsage } from "./usage.js";
 import { openStdio, type Stdio } from "./stdio.js";
 import type { WorkerPool } from "./worker-pool.js";
 
@@ -15,6 +16,8 @@ export interface V8Job {
   readonly cwd: string;
   readonly preopens: readonly Preopen[];
   readonly io: { readonly stdin: string; readonly stdout: string; readonly stderr: string };
+  /** The container's memory limit, for the out-of-memory message. */
+  readonly memoryLimitBytes?: number | undefined;
   /** For a logging binary's environment. */
   readonly container: { readonly id: string; readonly namespace: string };
 }
@@ -35,6 +38,7 @@ export class V8Instance implements Instance {
   readonly #job: V8Job;
   readonly #pool: WorkerPool;
   readonly #interrupt = new Int32Array(new SharedArrayBuffer(4));
+  readonly #usage = createUsage();
   readonly #exit: Promise<ExitStatus>;
   #resolveExit!: (exit: ExitStatus) => void;
   #worker: Worker | undefined;
@@ -68,6 +72,7 @@ export class V8Instance implements Instance {
       stdout: stdio.stdout,
       stderr: stdio.stderr,
       interrupt: this.#interrupt,
+      usage: this.#usage,
     };
     const onMessage = (result: RunResult) => finish(result, true);
     const onExit = () => finish({ kind: "interrupted" }, false);
@@ -95,6 +100,16 @@ export class V8Instance implements Instance {
     }, unwindGraceMs).unref();
   }
 
+  async stats(): Promise<InstanceStats> {
+    const usage = readUsage(this.#usage);
+    return {
+      memoryBytes: usage.memoryBytes,
+      memoryLimitBytes: this.#job.memoryLimitBytes,
+      cpuUserNs: usage.userNs,
+      cpuKernelNs: usage.systemNs,
+    };
+  }
+
   wait(): Promise<ExitStatus> {
     return this.#exit;
   }
@@ -112,6 +127,7 @@ export class V8Instance implements Instance {
   #finished(worker: Worker | undefined, result: RunResult, reusable: boolean): void {
     this.#worker = undefined;
     let exitStatus: number;
+    let oomKilled = false;
     if (this.#killedBy !== undefined) {
       exitStatus = signalExitStatus(this.#killedBy);
       reusable &&= result.kind === "interrupted" || result.kind === "exit";
@@ -120,6 +136,15 @@ export class V8Instance implements Instance {
     } else if (result.kind === "trap") {
       this.#reportToStderr(`wasm trap: ${result.message}\n`);
       exitStatus = trapExitStatus;
+    } else if (result.kind === "oom") {
+      const limit = this.#job.memoryLimitBytes ?? 0;
+      this.#reportToStderr(
+        `runwasi: out of memory: the module tried to grow its memory past the container's ` +
+          `limit of ${(limit / 2 ** 20).toFixed(1)} MiB\n`,
+      );
+      // What the kernel's OOM killer leaves: death by SIGKILL.
+      exitStatus = signalExitStatus(9);
+      oomKilled = true;
     } else {
       this.#reportToStderr(
         `runwasi: ${result.kind === "error" ? result.message : "the run was interrupted"}\n`,
@@ -133,7 +158,7 @@ export class V8Instance implements Instance {
     // closing now lets the reader see EOF before Wait returns (shim-protocol.md §4.3).
     this.#stdio?.close();
     this.#stdio = undefined;
-    this.#resolveExit({ exitStatus, exitedAt: new Date() });
+    this.#resolveExit({ exitStatus, exitedAt: new Date(), ...(oomKilled && { oomKilled }) });
   }
 
   /** Writes a host message to the container's stderr, as a runtime's crash report would appear. */

@@ -3,7 +3,9 @@
 // ~38 ms (architecture doc, decision 3).
 import { parentPort } from "node:worker_threads";
 import { Wasi, WasiInterrupted } from "../wasi/index.js";
+import { oomGlobalName } from "./memory-limit.js";
 import type { RunRequest, RunResult } from "./protocol.js";
+import { beginRun, recordMemoryOnHostCalls } from "./usage.js";
 
 parentPort!.on("message", (request: RunRequest) => {
   parentPort!.postMessage(run(request));
@@ -20,9 +22,21 @@ function run(req: RunRequest): RunResult {
     stderr: req.stderr,
     interrupt: req.interrupt,
   });
+  beginRun(req.usage);
+  let memory: WebAssembly.Memory | undefined;
+  const imports = {
+    wasi_snapshot_preview1: recordMemoryOnHostCalls(
+      wasi.imports.wasi_snapshot_preview1,
+      req.usage,
+      () => memory,
+    ),
+    wasi_unstable: recordMemoryOnHostCalls(wasi.imports.wasi_unstable, req.usage, () => memory),
+  };
   let instance: WebAssembly.Instance;
   try {
-    instance = new WebAssembly.Instance(req.module, wasi.imports);
+    instance = new WebAssembly.Instance(req.module, imports);
+    const exported = instance.exports["memory"];
+    if (exported instanceof WebAssembly.Memory) memory = exported;
   } catch (err) {
     return {
       kind: "error",
@@ -34,9 +48,16 @@ function run(req: RunRequest): RunResult {
   } catch (err) {
     if (err instanceof WasiInterrupted) return { kind: "interrupted" };
     // RangeError: the wasm stack overflowed, which V8 reports as a JS error, not a RuntimeError.
+    if (ranOutOfMemory(instance)) return { kind: "oom" };
     if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
       return { kind: "trap", message: err.message };
     }
     return { kind: "error", message: String(err) };
   }
+}
+
+/** Whether the module was stopped by its memory limit: the grow hook set this flag and trapped. */
+function ranOutOfMemory(instance: WebAssembly.Instance): boolean {
+  const flag = instance.exports[oomGlobalName];
+  return flag instanceof WebAssembly.Global && flag.value === 1;
 }

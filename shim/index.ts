@@ -4,7 +4,7 @@
 // For host builders.
 export { runShim } from "./cli/run-shim.js";
 export type { ShimOptions } from "./cli/run-shim.js";
-export type { Instance, InstanceConfig, InstanceFactory } from "./instance.js";
+export type { Instance, InstanceConfig, InstanceFactory, InstanceStats } from "./instance.js";
 export type { ExitStatus } from "./task-state.js";
 export type { OciSpec, OciProcess, OciMount } from "./oci-spec.js";
 // Errors with a status code containerd understands; throw them from an Instance or its factory.

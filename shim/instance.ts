@@ -48,6 +48,17 @@ export interface Instance {
   closeStdin?(): void;
   /** Pids of the processes that make up the workload, for `ctr task ps`. Defaults to the start pid. */
   pids?(): Promise<readonly number[]>;
+  /** Resource usage, for containerd's Stats (`ctr task metrics`, CRI stats). Optional. */
+  stats?(): Promise<InstanceStats>;
+}
+
+/** What a workload uses, as a cgroup would report it. */
+export interface InstanceStats {
+  readonly memoryBytes: number;
+  /** The limit the workload runs under, if any. */
+  readonly memoryLimitBytes?: number | undefined;
+  readonly cpuUserNs: number;
+  readonly cpuKernelNs: number;
 }
 
 /**

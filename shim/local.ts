@@ -1,5 +1,7 @@
 import {
+  Metrics,
   Status,
+  packAny,
   type CloseIORequest,
   type ConnectRequest,
   type CreateTaskRequest,
@@ -9,11 +11,12 @@ import {
   type ShutdownRequest,
   type StartRequest,
   type StateRequest,
+  type StatsRequest,
   type WaitRequest,
 } from "../api/index.js";
 import { Code, TtrpcError } from "../ttrpc/index.js";
 import type { EventSink } from "./events.js";
-import { taskCreate, taskDelete, taskExit, taskStart } from "./events.js";
+import { taskCreate, taskDelete, taskExit, taskOom, taskStart } from "./events.js";
 import type { InstanceFactory } from "./instance.js";
 import type { Logger } from "./log.js";
 import { isPodSandbox, loadSpec, rootPathOf } from "./oci-spec.js";
@@ -141,7 +144,7 @@ export class Local {
     this.#o.events.publish("/tasks/start", taskStart({ containerId: task.id, pid }));
     // Attached only after TaskStart is queued, so TaskExit can never overtake it.
     void task.instance.wait().then(
-      (exit) => this.#exited(task, exit.exitStatus, exit.exitedAt),
+      (exit) => this.#exited(task, exit.exitStatus, exit.exitedAt, exit.oomKilled),
       (err: unknown) => {
         this.#o.log.error("instance wait failed", { id: task.id, error: String(err) });
         this.#exited(task, 255, this.#now());
@@ -150,9 +153,12 @@ export class Local {
     return { pid };
   }
 
-  #exited(task: Task, exitStatus: number, exitedAt: Date): void {
+  #exited(task: Task, exitStatus: number, exitedAt: Date, oomKilled = false): void {
     if (!task.exit({ exitStatus, exitedAt })) return;
-    this.#o.log.info("task exited", { id: task.id, exitStatus });
+    this.#o.log.info("task exited", { id: task.id, exitStatus, oomKilled });
+    // Before the exit, as the kernel's OOM event precedes the process's death: CRI then records
+    // the reason "OOMKilled" (shim-protocol.md §5.4).
+    if (oomKilled) this.#o.events.publish("/tasks/oom", taskOom({ containerId: task.id }));
     this.#o.events.publish(
       "/tasks/exit",
       taskExit({ containerId: task.id, id: task.id, pid: task.pid, exitStatus, exitedAt }),
@@ -229,6 +235,23 @@ export class Local {
     const task = this.#task(req.id, "");
     const pids = task.instance.pids ? await task.instance.pids() : task.pid ? [task.pid] : [];
     return { processes: pids.map((pid) => ({ pid })) };
+  }
+
+  async stats(req: StatsRequest) {
+    const task = this.#task(req.id, "");
+    if (!task.instance.stats) {
+      throw new TtrpcError(Code.Unimplemented, "this shim's engine reports no stats");
+    }
+    const s = await task.instance.stats();
+    // The cgroup v1 shape: what `ctr task metrics` and CRI's stats decode (shim-protocol.md §4.2).
+    const metrics = packAny(Metrics, {
+      memory: { usage: { usage: s.memoryBytes, limit: s.memoryLimitBytes ?? 0 } },
+      cpu: {
+        usage: { total: s.cpuUserNs + s.cpuKernelNs, user: s.cpuUserNs, kernel: s.cpuKernelNs },
+      },
+      pids: { current: task.state.kind === "running" ? 1 : 0 },
+    });
+    return { stats: metrics };
   }
 
   closeIO(req: CloseIORequest) {

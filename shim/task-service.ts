@@ -10,7 +10,7 @@ export const taskServiceNames = ["containerd.task.v2.Task", "containerd.task.v3.
 
 /**
  * Registers the task service on a ttrpc server: thin glue from each RPC to `Local`. Methods not
- * listed (Pause, Resume, Checkpoint, Exec, ResizePty, Update, Stats) answer UNIMPLEMENTED, which
+ * listed (Pause, Resume, Checkpoint, Exec, ResizePty, Update) answer UNIMPLEMENTED, which
  * the runtime-v2 contract requires for unsupported features.
  */
 export function registerTaskService(server: Server, local: Local): void {
@@ -24,6 +24,7 @@ export function registerTaskService(server: Server, local: Local): void {
     connect: (req) => local.connect(req),
     pids: (req) => local.pids(req),
     closeIO: (req) => local.closeIO(req),
+    stats: (req) => local.stats(req),
     shutdown: (req) => local.shutdown(req),
   } satisfies Partial<ServiceImpl<typeof TaskDefinition>>;
   for (const name of taskServiceNames) server.register(TaskDefinition, impl, { name });

@@ -4,6 +4,11 @@ import { Code, TtrpcError } from "../ttrpc/index.js";
 export interface ExitStatus {
   readonly exitStatus: number;
   readonly exitedAt: Date;
+  /**
+   * The workload was stopped for exceeding its memory limit, as the kernel's OOM killer stops a
+   * process: the shim publishes `/tasks/oom`, which CRI turns into the reason "OOMKilled".
+   */
+  readonly oomKilled?: boolean;
 }
 
 /**

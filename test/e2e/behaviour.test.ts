@@ -211,6 +211,69 @@ describe("normal-mode containers behave like containers", () => {
     });
   });
 
+  describe("memory", () => {
+    const limit = ["--memory-limit", String(32 * 2 ** 20)];
+
+    it("lets a module allocate within its memory limit", async () => {
+      const r = await run([...limit, demoImage, id("within"), "/wasmtest.wasm", "alloc", "8"]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "allocated 8 MiB\n");
+    });
+
+    it("stops a module that grows past its limit with 137 and publishes /tasks/oom", async () => {
+      const events = c.spawnCtr(["events"]);
+      let seen = "";
+      events.stdout!.on("data", (d: Buffer) => (seen += d.toString()));
+      try {
+        await new Promise((r) => setTimeout(r, 150));
+        const cid = id("oom");
+        const r = await run([...limit, demoImage, cid, "/wasmtest.wasm", "alloc", "64"]);
+        assert.equal(r.code, 137);
+        assert.match(r.stderr, /out of memory: .* limit of 32\.0 MiB/);
+        for (let i = 0; i < 200 && !seen.includes(`/tasks/delete {"container_id":"${cid}"`); i++) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const topics = seen
+          .split("\n")
+          .filter((l) => l.includes(`"${cid}"`) && l.includes(" /tasks/"))
+          .map((l) => /\/tasks\/[a-z]+/.exec(l)?.[0]);
+        assert.deepEqual(topics, [
+          "/tasks/create",
+          "/tasks/start",
+          "/tasks/oom",
+          "/tasks/exit",
+          "/tasks/delete",
+        ]);
+      } finally {
+        events.kill();
+      }
+    });
+
+    it("refuses a module that needs more than its limit at start, at create", async () => {
+      const tiny = ["--memory-limit", String(64 * 1024)];
+      const r = await run([...tiny, demoImage, id("tiny"), "/wasmtest.wasm"]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, /needs .* MiB of memory at start, more than the container's limit/);
+    });
+
+    it("reports memory and CPU for ctr task metrics", async () => {
+      const cid = id("metrics");
+      await detached(cid, ["daemon"], limit);
+      await new Promise((r) => setTimeout(r, 1200));
+      const m = await c.ctr(["task", "metrics", "--format", "json", cid]);
+      assert.equal(m.code, 0, m.stderr);
+      const metrics = JSON.parse(m.stdout) as {
+        memory: { usage: { usage: number; limit: number } };
+        cpu: { usage: { total: number } };
+      };
+      assert.ok(metrics.memory.usage.usage > 0, m.stdout);
+      assert.equal(metrics.memory.usage.limit, 32 * 2 ** 20);
+      assert.ok(metrics.cpu.usage.total >= 0, m.stdout);
+      assert.equal((await killAndWait(cid, "SIGKILL")).status, 137);
+      await remove(cid);
+    });
+  });
+
   describe("the OCI spec", () => {
     it("shows bind mounts at their destination, and honours ro", async () => {
       const host = mkdtempSync(path.join(c.dir, "bind-"));
