@@ -149,7 +149,7 @@ export interface PodSandboxStatus {
   metadata?: PodSandboxMetadata | undefined;
   state: PodSandboxState;
   /** Nanoseconds since the epoch. */
-  createdAt: number;
+  createdAt: bigint;
   labels: { [key: string]: string };
   annotations: { [key: string]: string };
   runtimeHandler: string;
@@ -255,7 +255,7 @@ export interface StartContainerResponse {
 export interface StopContainerRequest {
   containerId: string;
   /** Seconds to wait after the stop signal before SIGKILL; 0 kills at once. */
-  timeout: number;
+  timeout: bigint;
 }
 
 export interface StopContainerResponse {
@@ -295,7 +295,7 @@ export interface Container {
   image?: ImageSpec | undefined;
   imageRef: string;
   state: ContainerState;
-  createdAt: number;
+  createdAt: bigint;
   labels: { [key: string]: string };
   annotations: { [key: string]: string };
 }
@@ -325,9 +325,9 @@ export interface ContainerStatus {
   metadata?: ContainerMetadata | undefined;
   state: ContainerState;
   /** Nanoseconds since the epoch; 0 when not (yet) specified. */
-  createdAt: number;
-  startedAt: number;
-  finishedAt: number;
+  createdAt: bigint;
+  startedAt: bigint;
+  finishedAt: bigint;
   /** Only meaningful when finished_at != 0. */
   exitCode: number;
   image?: ImageSpec | undefined;
@@ -367,7 +367,7 @@ export interface ExecSyncRequest {
   containerId: string;
   cmd: string[];
   /** Seconds; 0 runs forever. */
-  timeout: number;
+  timeout: bigint;
 }
 
 export interface ExecSyncResponse {
@@ -385,7 +385,7 @@ export interface Image {
   id: string;
   repoTags: string[];
   repoDigests: string[];
-  size: number;
+  size: bigint;
 }
 
 export interface ImageStatusResponse {
@@ -1554,7 +1554,7 @@ export const PodSandboxStatusRequest: MessageFns<PodSandboxStatusRequest, "runti
 };
 
 function createBasePodSandboxStatus(): PodSandboxStatus {
-  return { id: "", metadata: undefined, state: 0, createdAt: 0, labels: {}, annotations: {}, runtimeHandler: "" };
+  return { id: "", metadata: undefined, state: 0, createdAt: 0n, labels: {}, annotations: {}, runtimeHandler: "" };
 }
 
 export const PodSandboxStatus: MessageFns<PodSandboxStatus, "runtime.v1.PodSandboxStatus"> = {
@@ -1570,7 +1570,10 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus, "runtime.v1.PodSandb
     if (message.state !== 0) {
       writer.uint32(24).int32(message.state);
     }
-    if (message.createdAt !== 0) {
+    if (message.createdAt !== 0n) {
+      if (BigInt.asIntN(64, message.createdAt) !== message.createdAt) {
+        throw new globalThis.Error("value provided for field message.createdAt of type int64 too large");
+      }
       writer.uint32(32).int64(message.createdAt);
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
@@ -1627,7 +1630,7 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus, "runtime.v1.PodSandb
               break;
             }
 
-            message.createdAt = longToNumber(reader.int64());
+            message.createdAt = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -1682,7 +1685,7 @@ export const PodSandboxStatus: MessageFns<PodSandboxStatus, "runtime.v1.PodSandb
       ? PodSandboxMetadata.fromPartial(object.metadata)
       : undefined;
     message.state = object.state ?? 0;
-    message.createdAt = object.createdAt ?? 0;
+    message.createdAt = (object.createdAt !== undefined && object.createdAt !== null) ? BigInt(object.createdAt) : 0n;
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -3022,7 +3025,7 @@ export const StartContainerResponse: MessageFns<StartContainerResponse, "runtime
 };
 
 function createBaseStopContainerRequest(): StopContainerRequest {
-  return { containerId: "", timeout: 0 };
+  return { containerId: "", timeout: 0n };
 }
 
 export const StopContainerRequest: MessageFns<StopContainerRequest, "runtime.v1.StopContainerRequest"> = {
@@ -3032,7 +3035,10 @@ export const StopContainerRequest: MessageFns<StopContainerRequest, "runtime.v1.
     if (message.containerId !== "") {
       writer.uint32(10).string(message.containerId);
     }
-    if (message.timeout !== 0) {
+    if (message.timeout !== 0n) {
+      if (BigInt.asIntN(64, message.timeout) !== message.timeout) {
+        throw new globalThis.Error("value provided for field message.timeout of type int64 too large");
+      }
       writer.uint32(16).int64(message.timeout);
     }
     return writer;
@@ -3064,7 +3070,7 @@ export const StopContainerRequest: MessageFns<StopContainerRequest, "runtime.v1.
               break;
             }
 
-            message.timeout = longToNumber(reader.int64());
+            message.timeout = reader.int64() as bigint;
             continue;
           }
         }
@@ -3085,7 +3091,7 @@ export const StopContainerRequest: MessageFns<StopContainerRequest, "runtime.v1.
   fromPartial<I extends Exact<DeepPartial<StopContainerRequest>, I>>(object: I): StopContainerRequest {
     const message = createBaseStopContainerRequest();
     message.containerId = object.containerId ?? "";
-    message.timeout = object.timeout ?? 0;
+    message.timeout = (object.timeout !== undefined && object.timeout !== null) ? BigInt(object.timeout) : 0n;
     return message;
   },
 };
@@ -3543,7 +3549,7 @@ function createBaseContainer(): Container {
     image: undefined,
     imageRef: "",
     state: 0,
-    createdAt: 0,
+    createdAt: 0n,
     labels: {},
     annotations: {},
   };
@@ -3571,7 +3577,10 @@ export const Container: MessageFns<Container, "runtime.v1.Container"> = {
     if (message.state !== 0) {
       writer.uint32(48).int32(message.state);
     }
-    if (message.createdAt !== 0) {
+    if (message.createdAt !== 0n) {
+      if (BigInt.asIntN(64, message.createdAt) !== message.createdAt) {
+        throw new globalThis.Error("value provided for field message.createdAt of type int64 too large");
+      }
       writer.uint32(56).int64(message.createdAt);
     }
     globalThis.Object.entries(message.labels).forEach(([key, value]: [string, string]) => {
@@ -3649,7 +3658,7 @@ export const Container: MessageFns<Container, "runtime.v1.Container"> = {
               break;
             }
 
-            message.createdAt = longToNumber(reader.int64());
+            message.createdAt = reader.int64() as bigint;
             continue;
           }
           case 8: {
@@ -3701,7 +3710,7 @@ export const Container: MessageFns<Container, "runtime.v1.Container"> = {
       : undefined;
     message.imageRef = object.imageRef ?? "";
     message.state = object.state ?? 0;
-    message.createdAt = object.createdAt ?? 0;
+    message.createdAt = (object.createdAt !== undefined && object.createdAt !== null) ? BigInt(object.createdAt) : 0n;
     message.labels = (globalThis.Object.entries(object.labels ?? {}) as [string, string][]).reduce(
       (acc: { [key: string]: string }, [key, value]: [string, string]) => {
         if (value !== undefined) {
@@ -3996,9 +4005,9 @@ function createBaseContainerStatus(): ContainerStatus {
     id: "",
     metadata: undefined,
     state: 0,
-    createdAt: 0,
-    startedAt: 0,
-    finishedAt: 0,
+    createdAt: 0n,
+    startedAt: 0n,
+    finishedAt: 0n,
     exitCode: 0,
     image: undefined,
     imageRef: "",
@@ -4023,13 +4032,22 @@ export const ContainerStatus: MessageFns<ContainerStatus, "runtime.v1.ContainerS
     if (message.state !== 0) {
       writer.uint32(24).int32(message.state);
     }
-    if (message.createdAt !== 0) {
+    if (message.createdAt !== 0n) {
+      if (BigInt.asIntN(64, message.createdAt) !== message.createdAt) {
+        throw new globalThis.Error("value provided for field message.createdAt of type int64 too large");
+      }
       writer.uint32(32).int64(message.createdAt);
     }
-    if (message.startedAt !== 0) {
+    if (message.startedAt !== 0n) {
+      if (BigInt.asIntN(64, message.startedAt) !== message.startedAt) {
+        throw new globalThis.Error("value provided for field message.startedAt of type int64 too large");
+      }
       writer.uint32(40).int64(message.startedAt);
     }
-    if (message.finishedAt !== 0) {
+    if (message.finishedAt !== 0n) {
+      if (BigInt.asIntN(64, message.finishedAt) !== message.finishedAt) {
+        throw new globalThis.Error("value provided for field message.finishedAt of type int64 too large");
+      }
       writer.uint32(48).int64(message.finishedAt);
     }
     if (message.exitCode !== 0) {
@@ -4101,7 +4119,7 @@ export const ContainerStatus: MessageFns<ContainerStatus, "runtime.v1.ContainerS
               break;
             }
 
-            message.createdAt = longToNumber(reader.int64());
+            message.createdAt = reader.int64() as bigint;
             continue;
           }
           case 5: {
@@ -4109,7 +4127,7 @@ export const ContainerStatus: MessageFns<ContainerStatus, "runtime.v1.ContainerS
               break;
             }
 
-            message.startedAt = longToNumber(reader.int64());
+            message.startedAt = reader.int64() as bigint;
             continue;
           }
           case 6: {
@@ -4117,7 +4135,7 @@ export const ContainerStatus: MessageFns<ContainerStatus, "runtime.v1.ContainerS
               break;
             }
 
-            message.finishedAt = longToNumber(reader.int64());
+            message.finishedAt = reader.int64() as bigint;
             continue;
           }
           case 7: {
@@ -4212,9 +4230,11 @@ export const ContainerStatus: MessageFns<ContainerStatus, "runtime.v1.ContainerS
       ? ContainerMetadata.fromPartial(object.metadata)
       : undefined;
     message.state = object.state ?? 0;
-    message.createdAt = object.createdAt ?? 0;
-    message.startedAt = object.startedAt ?? 0;
-    message.finishedAt = object.finishedAt ?? 0;
+    message.createdAt = (object.createdAt !== undefined && object.createdAt !== null) ? BigInt(object.createdAt) : 0n;
+    message.startedAt = (object.startedAt !== undefined && object.startedAt !== null) ? BigInt(object.startedAt) : 0n;
+    message.finishedAt = (object.finishedAt !== undefined && object.finishedAt !== null)
+      ? BigInt(object.finishedAt)
+      : 0n;
     message.exitCode = object.exitCode ?? 0;
     message.image = (object.image !== undefined && object.image !== null)
       ? ImageSpec.fromPartial(object.image)
@@ -4552,7 +4572,7 @@ export const ContainerStatusResponse_InfoEntry: MessageFns<
 };
 
 function createBaseExecSyncRequest(): ExecSyncRequest {
-  return { containerId: "", cmd: [], timeout: 0 };
+  return { containerId: "", cmd: [], timeout: 0n };
 }
 
 export const ExecSyncRequest: MessageFns<ExecSyncRequest, "runtime.v1.ExecSyncRequest"> = {
@@ -4565,7 +4585,10 @@ export const ExecSyncRequest: MessageFns<ExecSyncRequest, "runtime.v1.ExecSyncRe
     for (const v of message.cmd) {
       writer.uint32(18).string(v!);
     }
-    if (message.timeout !== 0) {
+    if (message.timeout !== 0n) {
+      if (BigInt.asIntN(64, message.timeout) !== message.timeout) {
+        throw new globalThis.Error("value provided for field message.timeout of type int64 too large");
+      }
       writer.uint32(24).int64(message.timeout);
     }
     return writer;
@@ -4605,7 +4628,7 @@ export const ExecSyncRequest: MessageFns<ExecSyncRequest, "runtime.v1.ExecSyncRe
               break;
             }
 
-            message.timeout = longToNumber(reader.int64());
+            message.timeout = reader.int64() as bigint;
             continue;
           }
         }
@@ -4627,7 +4650,7 @@ export const ExecSyncRequest: MessageFns<ExecSyncRequest, "runtime.v1.ExecSyncRe
     const message = createBaseExecSyncRequest();
     message.containerId = object.containerId ?? "";
     message.cmd = object.cmd?.map((e) => e) || [];
-    message.timeout = object.timeout ?? 0;
+    message.timeout = (object.timeout !== undefined && object.timeout !== null) ? BigInt(object.timeout) : 0n;
     return message;
   },
 };
@@ -4785,7 +4808,7 @@ export const ImageStatusRequest: MessageFns<ImageStatusRequest, "runtime.v1.Imag
 };
 
 function createBaseImage(): Image {
-  return { id: "", repoTags: [], repoDigests: [], size: 0 };
+  return { id: "", repoTags: [], repoDigests: [], size: 0n };
 }
 
 export const Image: MessageFns<Image, "runtime.v1.Image"> = {
@@ -4801,7 +4824,10 @@ export const Image: MessageFns<Image, "runtime.v1.Image"> = {
     for (const v of message.repoDigests) {
       writer.uint32(26).string(v!);
     }
-    if (message.size !== 0) {
+    if (message.size !== 0n) {
+      if (BigInt.asUintN(64, message.size) !== message.size) {
+        throw new globalThis.Error("value provided for field message.size of type uint64 too large");
+      }
       writer.uint32(32).uint64(message.size);
     }
     return writer;
@@ -4849,7 +4875,7 @@ export const Image: MessageFns<Image, "runtime.v1.Image"> = {
               break;
             }
 
-            message.size = longToNumber(reader.uint64());
+            message.size = reader.uint64() as bigint;
             continue;
           }
         }
@@ -4872,7 +4898,7 @@ export const Image: MessageFns<Image, "runtime.v1.Image"> = {
     message.id = object.id ?? "";
     message.repoTags = object.repoTags?.map((e) => e) || [];
     message.repoDigests = object.repoDigests?.map((e) => e) || [];
-    message.size = object.size ?? 0;
+    message.size = (object.size !== undefined && object.size !== null) ? BigInt(object.size) : 0n;
     return message;
   },
 };
@@ -5318,10 +5344,10 @@ export const ImageServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
-type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
+type Builtin = Date | Function | Uint8Array | string | number | boolean | bigint | undefined;
 
-export type DeepPartial<T> = T extends Builtin ? T
-  : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
+export type DeepPartial<T> = T extends bigint ? string | number | bigint
+  : T extends Builtin ? T : T extends globalThis.Array<infer U> ? globalThis.Array<DeepPartial<U>>
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
@@ -5329,17 +5355,6 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
-
-function longToNumber(int64: { toString(): string }): number {
-  const num = globalThis.Number(int64.toString());
-  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
-  }
-  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
-    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
-  }
-  return num;
-}
 
 export interface MessageFns<T, V extends string> {
   readonly $type: V;

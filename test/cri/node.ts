@@ -1,0 +1,124 @@
+// A Kubernetes node as far as containerd is concerned: a private containerd (test/harness) whose
+// CRI plugin has the runtime handlers `runc`, `v8` and `v8d`, a sandbox image the project builds
+// itself, the demo image imported where CRI looks for images, and a CRI client on its socket.
+// Nothing is pulled and no system containerd, CNI plugin or kubelet is involved.
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { startSharedDaemon, type SharedDaemon } from "../../bench/shared-mode.js";
+import { writeImageTar } from "../../image/index.js";
+import { binDir, demoImageTar } from "../e2e/fixtures.js";
+import { startContainerd, type Containerd } from "../harness/containerd.js";
+import { CriClient } from "./client.js";
+
+/** The only containerd namespace the CRI plugin reads (shim-protocol.md §8.2). */
+export const CRI_NAMESPACE = "k8s.io";
+
+/**
+ * The pod sandbox ("pause") image. CRI runs it as each pod's first container; a wasm shim never
+ * executes it (shim-protocol.md §6), so any image will do — this one holds a single text file. It
+ * must exist in k8s.io before the first RunPodSandbox, or CRI tries to pull it (and fails offline).
+ */
+export const SANDBOX_IMAGE = "localhost/runwasi-node/pause:1";
+
+/** A CRI runtime handler under test: a `runtimes.<name>` table, selected by a RuntimeClass. */
+export interface CriHandler {
+  /** The handler name (RuntimeClass `handler`, RunPodSandbox `runtime_handler`). */
+  readonly name: "v8" | "v8d";
+  /** containerd's runtime type, which names the shim binary (`io.containerd.v8.v1`). */
+  readonly runtimeType: string;
+  /** normal: one shim process per pod, gone with the pod; shared: one daemon per node. */
+  readonly mode: "normal" | "shared";
+  /** Why the handler cannot be tested here, or undefined when it can. */
+  readonly unavailable: string | undefined;
+}
+
+/** The handlers the CRI tests run against, in the order they run. */
+export const handlers: readonly CriHandler[] = [
+  {
+    name: "v8",
+    runtimeType: "io.containerd.v8.v1",
+    mode: "normal",
+    unavailable: missing("containerd-shim-v8-v1", "run `make build` first"),
+  },
+  {
+    name: "v8d",
+    runtimeType: "io.containerd.v8d.v1",
+    mode: "shared",
+    // Shared mode is issue 6; its tests run as soon as its thin client is built.
+    unavailable: missing("containerd-shim-v8d-v1", "shared mode (issue 6) is not built yet"),
+  },
+];
+
+function missing(binary: string, why: string): string | undefined {
+  const file = path.join(binDir, binary);
+  return existsSync(file) ? undefined : `${file} does not exist: ${why}`;
+}
+
+/**
+ * containerd's CRI configuration (version 2 TOML, appended to the harness's own). Each line is
+ * something containerd 1.6.20 refused to work without on this machine (shim-protocol.md §8.2):
+ * - a `runc` table, because the default handler (`default_runtime_name`, "runc") must exist or
+ *   the CRI plugin does not load and every CRI call answers UNIMPLEMENTED;
+ * - `restrict_oom_score_adj`, because root here lacks CAP_SYS_RESOURCE;
+ * - `sandbox_image` naming an image that is already in k8s.io, because a missing one is pulled.
+ */
+export function criConfig(): string {
+  const cri = '[plugins."io.containerd.grpc.v1.cri"]';
+  const runtimes = `${cri.slice(0, -1)}.containerd.runtimes`;
+  return [
+    cri,
+    `  sandbox_image = ${JSON.stringify(SANDBOX_IMAGE)}`,
+    "  restrict_oom_score_adj = true",
+    `${cri.slice(0, -1)}.containerd]`,
+    '  default_runtime_name = "runc"',
+    `${runtimes}.runc]`,
+    '  runtime_type = "io.containerd.runc.v2"',
+    ...handlers.flatMap((h) => [
+      `${runtimes}.${h.name}]`,
+      `  runtime_type = ${JSON.stringify(h.runtimeType)}`,
+    ]),
+  ].join("\n");
+}
+
+/** A running node: containerd with CRI configured, its images imported, and a CRI client. */
+export interface CriNode {
+  readonly containerd: Containerd;
+  readonly cri: CriClient;
+  /** An absolute directory under the harness's, where pods' log directories go. */
+  readonly logRoot: string;
+  /** Closes the client, stops the shared-mode daemon if this node started one, and containerd. */
+  stop(): Promise<void>;
+}
+
+/** Starts a node ready to run pods on `handler`. */
+export async function startCriNode(handler: CriHandler): Promise<CriNode> {
+  const containerd = await startContainerd({ binDir, config: criConfig() });
+  let daemon: SharedDaemon | undefined;
+  const cri = new CriClient(containerd.address);
+  const stop = async () => {
+    cri.close();
+    try {
+      await containerd.stop();
+    } finally {
+      await daemon?.stop();
+    }
+  };
+  try {
+    if (handler.mode === "shared") daemon = await startSharedDaemon(binDir);
+    const pause = path.join(containerd.dir, "pause.tar");
+    await writeImageTar(pause, {
+      name: SANDBOX_IMAGE,
+      entries: [{ kind: "file", path: "/README", content: "never run: a wasm pod's sandbox\n" }],
+      // Linux, like a real pause image: CRI may refuse an image for another platform.
+      config: { os: "linux", architecture: "amd64", entrypoint: ["/pause"] },
+    });
+    for (const tar of [pause, demoImageTar]) {
+      const imported = await containerd.ctr(["image", "import", tar], { namespace: CRI_NAMESPACE });
+      if (imported.code !== 0) throw new Error(`importing ${tar} failed: ${imported.stderr}`);
+    }
+    return { containerd, cri, logRoot: path.join(containerd.dir, "pods"), stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
