@@ -12,6 +12,13 @@ export function defaultWorkerScript(): URL {
 }
 
 /**
+ * The JavaScript heap a worker may use: the WASI host allocates little (paths, directory
+ * listings), so a module cannot make it balloon the shim. Wasm memory is not JS heap; the
+ * container's memory limit caps that (memory-limit.ts).
+ */
+const workerHeapLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 };
+
+/**
  * Warm worker threads for running modules. A worker that finished a run cleanly goes back to the
  * pool; one that was terminated (a kill that had to stop spinning wasm) is discarded. Idle workers
  * are unref'd so they never keep the process alive.
@@ -60,7 +67,7 @@ export class WorkerPool {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(this.#script);
+    const worker = new Worker(this.#script, { resourceLimits: workerHeapLimits });
     worker.unref();
     // An idle worker that dies (it should not) is simply dropped from the pool.
     worker.once("exit", () => {
