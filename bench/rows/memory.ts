@@ -1,0 +1,170 @@
+// Row c, memory: K idle containers of a setup at once (K = 1, 10, 100), then the PSS of every
+// process that exists because of them, divided by K. Those processes are the shims serving this
+// containerd (ours; runc's containerd-shim-runc-v2) and everything below them (runc's container
+// processes), plus, in shared mode, how much the daemon grew since before the containers.
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Containerd } from "../../test/harness/containerd.js";
+import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
+import { treePssKiB } from "../pss.js";
+import type { Row, Target } from "../report.js";
+import { setupNames, type ContainerSetup, type SetupKey } from "../setups.js";
+import { median, rotation } from "../stats.js";
+import { logLineChart } from "../svg.js";
+
+/** Containers started (and removed) at a time. */
+const START_CONCURRENCY = 4;
+/** PSS readings per measurement, a little apart; their median is the figure. */
+const READINGS = 3;
+/** ctr accepts many ids per `task rm` / `container rm`; this many per call. */
+const IDS_PER_CALL = 25;
+
+const comparisons: ReadonlyArray<{
+  readonly ours: SetupKey;
+  readonly baseline: SetupKey;
+  readonly target?: Target;
+}> = [
+  { ours: "normal", baseline: "runc" },
+  { ours: "shared", baseline: "runc", target: { kind: "maxValue", value: 5, source: "issue 6" } },
+];
+
+/** One measurement: `count` idle containers of a setup. */
+interface Measurement {
+  readonly count: number;
+  /** PSS of the setup's processes, KiB, each reading. */
+  readonly readingsKiB: number[];
+  /** Subtracted before dividing: the shared daemon's PSS before the containers started. */
+  readonly baseKiB: number;
+  readonly perContainerMiB: number;
+  readonly error?: string;
+}
+
+/** Measures PSS per idle container for every runnable setup; see README.md, row c. */
+export async function memory(ctx: BenchContext): Promise<RowResult> {
+  const env = requireEnv(ctx);
+  const c = env.containerd;
+  const counts = ctx.params.memoryCounts;
+  const results = new Map<SetupKey, Measurement[]>(env.setups.map((s) => [s.key, []]));
+  let batch = 0;
+  for (const [i, count] of counts.entries()) {
+    for (const s of rotation(env.setups, i)) {
+      const daemonPid = s.key === "shared" ? env.sharedDaemon?.pid : undefined;
+      const m = await measure(
+        c,
+        s,
+        count,
+        `mem-${s.key}-${batch++}`,
+        daemonPid,
+        ctx.params.memorySettleMs,
+      );
+      results.get(s.key)!.push(m);
+      ctx.progress(
+        `memory: ${count} × ${s.key}: ${m.error ?? `${m.perContainerMiB.toFixed(1)} MiB per container`}`,
+      );
+    }
+  }
+
+  const figure = (key: SetupKey, count: number): { value?: number; note?: string } => {
+    const { setup, reason } = setupOf(env, key);
+    if (!setup) return { note: reason };
+    const m = results.get(key)!.find((r) => r.count === count)!;
+    return m.error ? { note: m.error } : { value: m.perContainerMiB };
+  };
+  const rows: Row[] = [];
+  for (const count of counts) {
+    comparisons.forEach(({ ours, baseline, target }, k) => {
+      const o = figure(ours, count);
+      const b = figure(baseline, count);
+      rows.push({
+        id: `c${k + 1}-${count}`,
+        name: `PSS per idle container, ${count} running: ${setupNames[ours]} vs ${setupNames[baseline]}`,
+        unit: "MiB",
+        ours: o.value,
+        baseline: b.value,
+        target,
+        note: o.note ?? b.note,
+      });
+    });
+  }
+  const chart = logLineChart(
+    "Memory per idle container (PSS) against containers running",
+    "containers running (log scale)",
+    "MiB per container",
+    env.setups.map((s) => ({
+      label: setupNames[s.key],
+      points: results
+        .get(s.key)!
+        .filter((m) => m.error === undefined)
+        .map((m): [number, number] => [m.count, m.perContainerMiB]),
+    })),
+  );
+  return {
+    rows,
+    samples: { counts, setups: Object.fromEntries(results) },
+    charts: { "memory.svg": chart },
+  };
+}
+
+async function measure(
+  c: Containerd,
+  setup: ContainerSetup,
+  count: number,
+  prefix: string,
+  daemonPid: number | undefined,
+  settleMs: number,
+): Promise<Measurement> {
+  const roots = () => [...c.shimPids(), ...(daemonPid === undefined ? [] : [daemonPid])];
+  const baseKiB = daemonPid === undefined ? 0 : treePssKiB([daemonPid]);
+  const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  try {
+    await startIdle(c, setup, ids);
+    await sleep(settleMs);
+    const readingsKiB: number[] = [];
+    for (let i = 0; i < READINGS; i++) {
+      if (i > 0) await sleep(200);
+      readingsKiB.push(treePssKiB(roots()));
+    }
+    const perContainerMiB = (median(readingsKiB) - baseKiB) / count / 1024;
+    return { count, readingsKiB, baseKiB, perContainerMiB };
+  } catch (err) {
+    return { count, readingsKiB: [], baseKiB, perContainerMiB: Number.NaN, error: String(err) };
+  } finally {
+    await removeAll(c, ids);
+  }
+}
+
+/** `ctr run -d` of every id, a few at a time; stdio to /dev/null so nothing fills a FIFO. */
+async function startIdle(
+  c: Containerd,
+  setup: ContainerSetup,
+  ids: readonly string[],
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < ids.length) {
+      const id = ids[next++]!;
+      const r = await c.ctr([
+        "run",
+        "-d",
+        "--null-io",
+        ...setup.runtimeFlags,
+        setup.image,
+        id,
+        ...setup.idle,
+      ]);
+      if (r.code !== 0) throw new Error(`ctr run -d ${id}: exit ${r.code}: ${r.stderr.trim()}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(START_CONCURRENCY, ids.length) }, lane));
+}
+
+/** Kills and deletes the tasks and containers, then waits (≤ 20 s) for their shims to exit. */
+async function removeAll(c: Containerd, ids: readonly string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
+    const chunk = ids.slice(i, i + IDS_PER_CALL);
+    // Errors are expected for ids that never started; what matters is that nothing is left.
+    await c.ctr(["task", "rm", "-f", ...chunk], { timeoutMs: 120_000 });
+    await c.ctr(["container", "rm", ...chunk], { timeoutMs: 120_000 });
+  }
+  const deadline = Date.now() + 20_000;
+  while (c.shimPids().length > 0 && Date.now() < deadline) await sleep(100);
+}

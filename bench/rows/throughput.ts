@@ -1,0 +1,127 @@
+// Row b, throughput: the stress driver (N hello containers, M at a time, `ctr run --rm` each) for
+// every setup. The N tasks of a setup are split into rounds and the setups take turns round by
+// round, so a busy stretch of the machine falls on all of them; tasks/s = tasks ÷ summed time.
+import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
+import type { Row, Target } from "../report.js";
+import { setupNames, type SetupKey } from "../setups.js";
+import { rotation, sum } from "../stats.js";
+import { runStress } from "../stress-driver.js";
+import { distributionChart } from "../svg.js";
+
+const comparisons: ReadonlyArray<{
+  readonly id: string;
+  readonly ours: SetupKey;
+  readonly baseline: SetupKey;
+  readonly target?: Target;
+}> = [
+  {
+    id: "b1",
+    ours: "normal",
+    baseline: "runc",
+    target: { kind: "minRatio", value: 2, source: "issue 4" },
+  },
+  { id: "b2", ours: "normal", baseline: "node-runc" },
+  {
+    id: "b3",
+    ours: "shared",
+    baseline: "runc",
+    target: { kind: "minRatio", value: 4, source: "issue 6" },
+  },
+];
+
+interface Tally {
+  tasks: number;
+  elapsedMs: number;
+  readonly roundRates: number[];
+  readonly latenciesMs: number[];
+  readonly failures: string[];
+}
+
+/** Measures tasks/s of every runnable setup; see README.md, row b. */
+export async function throughput(ctx: BenchContext): Promise<RowResult> {
+  const env = requireEnv(ctx);
+  const { throughputTotal: total, throughputConcurrency: concurrency } = ctx.params;
+  const rounds = Math.min(ctx.params.throughputRounds, total);
+  const tallies = new Map<SetupKey, Tally>(
+    env.setups.map((s) => [
+      s.key,
+      { tasks: 0, elapsedMs: 0, roundRates: [], latenciesMs: [], failures: [] },
+    ]),
+  );
+  for (let round = 0; round < rounds; round++) {
+    // Round sizes differ by at most one task and add up to `total`.
+    const size = Math.floor((total * (round + 1)) / rounds) - Math.floor((total * round) / rounds);
+    for (const s of rotation(env.setups, round)) {
+      const r = await runStress(env.containerd, s, {
+        total: size,
+        concurrency,
+        idPrefix: `tp-${s.key}-${round}`,
+      });
+      const t = tallies.get(s.key)!;
+      t.tasks += r.total;
+      t.elapsedMs += r.elapsedMs;
+      t.roundRates.push(r.tasksPerSecond);
+      t.latenciesMs.push(...r.latenciesMs);
+      t.failures.push(
+        ...r.failures.map(
+          (f) => `${f.id}: exit ${f.code} ${f.error ?? f.stderr.trim().slice(0, 200)}`,
+        ),
+      );
+      ctx.progress(
+        `throughput: round ${round + 1}/${rounds}, ${s.key}: ${r.tasksPerSecond.toFixed(2)} tasks/s`,
+      );
+    }
+  }
+
+  const figure = (key: SetupKey): { value?: number; note?: string } => {
+    const { setup, reason } = setupOf(env, key);
+    if (!setup) return { note: reason };
+    const t = tallies.get(key)!;
+    const failed = t.failures.length;
+    return {
+      value: t.tasks / (t.elapsedMs / 1000),
+      note: failed > 0 ? `${failed} of ${t.tasks} tasks failed` : undefined,
+    };
+  };
+  const rows: Row[] = comparisons.map(({ id, ours, baseline, target }) => {
+    const o = figure(ours);
+    const b = figure(baseline);
+    return {
+      id,
+      name: `throughput N=${total} M=${concurrency}: ${setupNames[ours]} vs ${setupNames[baseline]}`,
+      unit: "tasks/s",
+      ours: o.value,
+      baseline: b.value,
+      target,
+      note: o.note ?? b.note,
+    };
+  });
+  const chart = distributionChart(
+    `Under load: ctr run --rm wall time, ${concurrency} at a time`,
+    "milliseconds (box: middle half, bar: median)",
+    env.setups.map((s) => ({ label: setupNames[s.key], values: tallies.get(s.key)!.latenciesMs })),
+  );
+  return {
+    rows,
+    samples: {
+      total,
+      concurrency,
+      rounds,
+      setups: Object.fromEntries(
+        [...tallies].map(([key, t]) => [
+          key,
+          {
+            tasks: t.tasks,
+            elapsedMs: t.elapsedMs,
+            tasksPerSecond: t.tasks / (t.elapsedMs / 1000),
+            roundTasksPerSecond: t.roundRates,
+            failures: t.failures,
+            latencyMs: t.latenciesMs,
+            meanLatencyMs: sum(t.latenciesMs) / Math.max(1, t.latenciesMs.length),
+          },
+        ]),
+      ),
+    },
+    charts: { "throughput-latency.svg": chart },
+  };
+}
