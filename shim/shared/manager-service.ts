@@ -221,4 +221,3 @@ function requireFields<T extends object>(method: string, req: T, fields: (keyof 
 function snakeCase(field: string): string {
   return field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 }
-
