@@ -27,9 +27,9 @@ export class WarmWorkerPool extends WorkerPool {
     this.#warm = warm;
   }
 
-  /** Starts the warm workers now. */
+  /** Starts the warm workers now (at least `warm`, whatever `count` asks for). */
   override prewarm(count = this.#warm): void {
-    if (!this.#closed) super.prewarm(count);
+    if (!this.#closed) super.prewarm(Math.max(count, this.#warm));
   }
 
   override take(): Worker {

@@ -7,6 +7,9 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "n
 const programs = {
   "containerd-shim-v8-v1": "bin/containerd-shim-v8-v1.ts",
   runwasi: "bin/runwasi.ts",
+  // Shared mode: the daemon (a plain program) and its thin shim (a launcher + bundle, as above).
+  "containerd-v8d": "bin/containerd-v8d.ts",
+  "containerd-shim-v8d-v1": "bin/containerd-shim-v8d-v1.ts",
   // The host-builder example, built so the tests can run it through containerd.
   "containerd-shim-example-v1": "examples/custom-host/containerd-shim-example-v1.ts",
 };
