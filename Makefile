@@ -41,6 +41,8 @@ format-check: setup
 	@npx prettier --check . >/dev/null || (npx prettier --check .; exit 1)
 
 UNIT_TESTS = $(shell find api ttrpc wasi engine shim image bin examples -name '*.test.ts' 2>/dev/null | sort)
+# test/ includes the bench smoke check (test/bench-quick.test.ts: `make bench-quick`, every row must
+# yield a number) and issue 4's stress test at a small size (test/e2e/stress.test.ts).
 E2E_TESTS = $(shell find test -name '*.test.ts' 2>/dev/null | sort)
 
 test-unit: build
@@ -51,6 +53,21 @@ test-e2e: build
 
 test: build check-generated typecheck lint format-check
 	@$(TSX) --test --test-concurrency=2 $(UNIT_TESTS) $(E2E_TESTS)
+
+# Benchmarks against runc, all in one invocation (bench/README.md): the table on stdout, samples
+# and SVG charts in build/bench (build/bench-quick for the quick run, < 2 min).
+bench: build
+	@$(TSX) bench/run.ts
+
+bench-quick: build
+	@$(TSX) bench/run.ts --quick
+
+# Issue 4's stress test: STRESS_N containers, STRESS_M at a time, through io.containerd.v8.v1;
+# fails on any failed container or anything left behind.
+STRESS_N ?= 1000
+STRESS_M ?= 8
+stress: build
+	@$(TSX) bench/stress.ts --setup normal -n $(STRESS_N) -m $(STRESS_M)
 
 demo: build
 	@$(TSX) scripts/demo.ts

@@ -62,7 +62,7 @@ export const quickParams: Params = {
   computeSteps: 100_000,
   computeSamples: 1,
   wasiInstances: 100,
-  wasiInstanceSamples: 1,
+  wasiInstanceSamples: 2,
   wasiFiles: 300,
   wasiFileSamples: 1,
   ttrpcLatencyCalls: 300,

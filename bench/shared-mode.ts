@@ -2,10 +2,12 @@
 // daemon `containerd-v8d`. The bench includes shared mode exactly when the thin client is built;
 // until then its rows print "not built".
 //
-// TODO(issue 6): the daemon's command line and manager socket are assumed from the issue's text
-// (no arguments; listens on /run/containerd-v8d/manager.sock). Align this file with the daemon's
-// README once shared mode lands — it is the only place that knows how to start it.
+// The daemon listens on its default manager socket: the thin client finds the socket through
+// $CONTAINERD_V8D_SOCKET in containerd's environment, and the test harness gives containerd a
+// clean one (PATH and HOME only), so a private socket would not reach the thin client.
+// TODO(issue 6): use a private socket once the harness can pass containerd extra environment.
 import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -34,9 +36,9 @@ export interface SharedDaemon {
  * already serving the socket is used rather than fought over.
  */
 export async function startSharedDaemon(binDir: string): Promise<SharedDaemon> {
-  const running = existsSync(MANAGER_SOCKET) ? findDaemonPid() : undefined;
+  const running = (await answers(MANAGER_SOCKET)) ? findDaemonPid() : undefined;
   if (running !== undefined) return { pid: running, stop: async () => {} };
-  const child = spawn(path.join(binDir, "containerd-v8d"), [], {
+  const child = spawn(path.join(binDir, "containerd-v8d"), ["--socket", MANAGER_SOCKET], {
     env: { PATH: `${binDir}:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: process.env.HOME ?? "/root" },
     stdio: ["ignore", "ignore", "pipe"],
     detached: false,
@@ -44,7 +46,7 @@ export async function startSharedDaemon(binDir: string): Promise<SharedDaemon> {
   let stderr = "";
   child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!existsSync(MANAGER_SOCKET)) {
+  while (!(await answers(MANAGER_SOCKET))) {
     if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
       throw new Error(`containerd-v8d did not come up on ${MANAGER_SOCKET}:\n${stderr}`);
@@ -52,6 +54,16 @@ export async function startSharedDaemon(binDir: string): Promise<SharedDaemon> {
     await sleep(50);
   }
   return { pid: child.pid!, stop: () => stopChild(child) };
+}
+
+/** True when something accepts connections on the unix socket `socketPath` (not a stale file). */
+function answers(socketPath: string): Promise<boolean> {
+  if (!existsSync(socketPath)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = net.createConnection({ path: socketPath });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
