@@ -2,11 +2,12 @@
 // CRI plugin has the runtime handlers `runc`, `v8` and `v8d`, a sandbox image the project builds
 // itself, the demo image imported where CRI looks for images, and a CRI client on its socket.
 // Nothing is pulled and no system containerd, CNI plugin or kubelet is involved.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { startSharedDaemon, type SharedDaemon } from "../../bench/shared-mode.js";
 import { writeImageTar } from "../../image/index.js";
-import { binDir, demoImageTar } from "../e2e/fixtures.js";
+import { binDir, demoImageTar, repoRoot } from "../e2e/fixtures.js";
 import { startContainerd, type Containerd } from "../harness/containerd.js";
 import { CriClient } from "./client.js";
 
@@ -54,29 +55,29 @@ function missing(binary: string, why: string): string | undefined {
   return existsSync(file) ? undefined : `${file} does not exist: ${why}`;
 }
 
+/** The handler tables operators are told to add (deploy/README.md); the tests use them as they are. */
+export const deployConfigFile = path.join(repoRoot, "deploy/containerd-config.toml");
+
 /**
- * containerd's CRI configuration (version 2 TOML, appended to the harness's own). Each line is
- * something containerd 1.6.20 refused to work without on this machine (shim-protocol.md §8.2):
+ * containerd's CRI configuration (version 2 TOML, appended to the harness's own): the deploy
+ * snippet, plus what a node has anyway and containerd 1.6.20 refused to work without on this
+ * machine (shim-protocol.md §8.2):
  * - a `runc` table, because the default handler (`default_runtime_name`, "runc") must exist or
  *   the CRI plugin does not load and every CRI call answers UNIMPLEMENTED;
  * - `restrict_oom_score_adj`, because root here lacks CAP_SYS_RESOURCE;
  * - `sandbox_image` naming an image that is already in k8s.io, because a missing one is pulled.
  */
 export function criConfig(): string {
-  const cri = '[plugins."io.containerd.grpc.v1.cri"]';
-  const runtimes = `${cri.slice(0, -1)}.containerd.runtimes`;
+  const cri = 'plugins."io.containerd.grpc.v1.cri"';
   return [
-    cri,
+    `[${cri}]`,
     `  sandbox_image = ${JSON.stringify(SANDBOX_IMAGE)}`,
     "  restrict_oom_score_adj = true",
-    `${cri.slice(0, -1)}.containerd]`,
+    `[${cri}.containerd]`,
     '  default_runtime_name = "runc"',
-    `${runtimes}.runc]`,
+    `[${cri}.containerd.runtimes.runc]`,
     '  runtime_type = "io.containerd.runc.v2"',
-    ...handlers.flatMap((h) => [
-      `${runtimes}.${h.name}]`,
-      `  runtime_type = ${JSON.stringify(h.runtimeType)}`,
-    ]),
+    readFileSync(deployConfigFile, "utf8"),
   ].join("\n");
 }
 
@@ -86,8 +87,28 @@ export interface CriNode {
   readonly cri: CriClient;
   /** An absolute directory under the harness's, where pods' log directories go. */
   readonly logRoot: string;
+  /** Restarts containerd (its pid only; shims keep running) and waits until CRI answers again. */
+  restartContainerd(): Promise<void>;
   /** Closes the client, stops the shared-mode daemon if this node started one, and containerd. */
   stop(): Promise<void>;
+}
+
+/**
+ * Resolves once the CRI plugin answers. containerd answers `ctr version` (the harness's ready
+ * check) before CRI has recovered its containers; until then CRI calls fail with UNKNOWN
+ * "server is not initialized yet".
+ */
+async function untilCriAnswers(cri: CriClient, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await cri.version();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(50);
+    }
+  }
 }
 
 /** Starts a node ready to run pods on `handler`. */
@@ -116,7 +137,12 @@ export async function startCriNode(handler: CriHandler): Promise<CriNode> {
       const imported = await containerd.ctr(["image", "import", tar], { namespace: CRI_NAMESPACE });
       if (imported.code !== 0) throw new Error(`importing ${tar} failed: ${imported.stderr}`);
     }
-    return { containerd, cri, logRoot: path.join(containerd.dir, "pods"), stop };
+    await untilCriAnswers(cri);
+    const restartContainerd = async () => {
+      await containerd.restart();
+      await untilCriAnswers(cri);
+    };
+    return { containerd, cri, logRoot: path.join(containerd.dir, "pods"), restartContainerd, stop };
   } catch (err) {
     await stop();
     throw err;

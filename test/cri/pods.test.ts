@@ -209,6 +209,27 @@ for (const handler of handlers) {
         );
       });
 
+      it("keeps a running pod, its shim and its log across a containerd restart", async (t) => {
+        // deploy/README.md tells operators to restart containerd after adding the handler.
+        const p = await pod(t, "restart-containerd");
+        const ticker = await startContainer(node.cri, p, "ticker", ["daemon"]);
+        await waitForState(node.cri, ticker.id, CONTAINER_RUNNING);
+        const before = await readCriLog(ticker.logFile, 1);
+        const shims = node.containerd.shimPids();
+        await node.restartContainerd();
+        const sandbox = await node.cri.podSandboxStatus(p.id);
+        assert.equal(sandbox.status?.state, PodSandboxState.SANDBOX_READY);
+        const { status } = await node.cri.containerStatus(ticker.id);
+        assert.equal(status?.state, CONTAINER_RUNNING);
+        assert.deepEqual(node.containerd.shimPids(), shims, "the same shim serves the pod");
+        // The module prints a line a second; the restarted containerd must see new ones.
+        const afterRestart = await readCriLog(ticker.logFile, before.length + 2, 4_000);
+        assert.ok(afterRestart.length >= before.length + 2, JSON.stringify(afterRestart));
+        await node.cri.stopContainer(ticker.id, 1);
+        const stopped = await waitForState(node.cri, ticker.id, CONTAINER_EXITED, 0);
+        assert.deepEqual([stopped.exitCode, stopped.reason], [143, "Error"]);
+      });
+
       it("removing the pod leaves no process, socket, mount or FIFO behind", async (t) => {
         const p = await pod(t, "remove");
         const running = await startContainer(node.cri, p, "running", ["daemon"]);
