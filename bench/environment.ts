@@ -73,16 +73,25 @@ export async function prepareEnvironment(options: {
     tars.add(tar);
   }
 
-  const containerd = await startContainerd({ binDir });
-  let sharedDaemon: SharedDaemon | undefined;
+  // The shared daemon comes first: containerd must find its thin client on PATH.
+  const sharedDaemon = setups.some((s) => s.key === "shared")
+    ? await startSharedDaemon()
+    : undefined;
+  let containerd: Containerd;
+  try {
+    containerd = await startContainerd({ binDir: sharedDaemon?.binDir ?? binDir });
+  } catch (err) {
+    await sharedDaemon?.stop();
+    throw err;
+  }
   try {
     for (const tar of tars) {
       const r = await containerd.ctr(["image", "import", tar], { timeoutMs: 120_000 });
       if (r.code !== 0) throw new Error(`ctr image import ${tar} failed:\n${r.stderr}`);
     }
-    if (setups.some((s) => s.key === "shared")) sharedDaemon = await startSharedDaemon(binDir);
   } catch (err) {
     await containerd.stop();
+    await sharedDaemon?.stop();
     throw err;
   }
   return {
