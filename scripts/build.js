@@ -1,7 +1,8 @@
 // Bundles each shipped program into one CommonJS file under dist/bin: start-up time is a feature
 // (architecture doc, "Shipping": unbundled ESM graphs load slowly, CJS starts ~8 ms sooner).
 import { build } from "esbuild";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 
 /** dist/bin/<name> ← source. Programs get a shebang and the executable bit. */
 const programs = {
@@ -13,6 +14,15 @@ const programs = {
   // The host-builder example, built so the tests can run it through containerd.
   "containerd-shim-example-v1": "examples/custom-host/containerd-shim-example-v1.ts",
 };
+/**
+ * Which of containerd's calls a shim's launcher answers itself (shim/cli/launcher.c): normal-mode
+ * shims spawn their own daemon at `start`; the shared-mode client asks the daemon for everything.
+ */
+const launcherFastPaths = {
+  "containerd-shim-v8-v1": ["FAST_START", "FAST_DELETE"],
+  "containerd-shim-example-v1": ["FAST_START", "FAST_DELETE"],
+};
+
 /** Worker entry points, loaded by a program from beside itself. */
 const workers = {
   "v8-worker.cjs": "engine/worker-main.ts",
@@ -47,17 +57,14 @@ const common = {
 const jobs = [];
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(entry)) continue;
-  // A shim is its launcher (answers the common `delete` without starting Node) plus its bundle.
+  // A shim is its launcher (answers `start` and `delete` without starting Node) plus its bundle.
   const isShim = name.startsWith("containerd-shim-");
   const outfile = isShim ? `dist/bin/${name}.cjs` : `dist/bin/${name}`;
   jobs.push(
     build({ ...common, entryPoints: [entry], outfile, banner: { js: "#!/usr/bin/env node" } }).then(
       () => {
         chmodSync(outfile, 0o755);
-        if (isShim) {
-          copyFileSync("shim/cli/launcher.sh", `dist/bin/${name}`);
-          chmodSync(`dist/bin/${name}`, 0o755);
-        }
+        if (isShim) compileLauncher(name);
       },
     ),
   );
@@ -67,3 +74,19 @@ for (const [name, entry] of Object.entries(workers)) {
   jobs.push(build({ ...common, entryPoints: [entry], outfile: `dist/bin/${name}` }));
 }
 await Promise.all(jobs);
+
+/**
+ * The shim's binary is a small C launcher (shim/cli/launcher.c) that answers containerd's
+ * `start` and `delete` without booting Node, and runs `<binary>.cjs` for everything else.
+ */
+function compileLauncher(name) {
+  const sources = ["shim/cli/launcher.c", "shim/cli/sha256.c"];
+  const flags = (launcherFastPaths[name] ?? []).map((path) => `-D${path}`);
+  execFileSync(
+    "cc",
+    ["-O2", "-Wall", "-Wextra", "-Werror", ...flags, "-o", `dist/bin/${name}`, ...sources],
+    {
+      stdio: "inherit",
+    },
+  );
+}

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 debian_packages=(
   containerd runc                 # the real containerd 1.6.20 the tests drive, runc as the baseline
   clang lld wasi-libc libclang-rt-14-dev-wasm32   # C -> wasm32-wasi for the demo and test programs
+  gcc libc6-dev                   # the shims' native launcher (shim/cli/launcher.c)
   busybox-static                  # the runc baseline image (benchmarks) is built from it
 
 )

@@ -49,6 +49,24 @@ export function fifoDirs(): string[] {
   return safeReaddir("/run/containerd/fifo");
 }
 
+/**
+ * ctr's stdio FIFOs (`/run/containerd/fifo/<random>/<id>-stdin|stdout|stderr`) still present for
+ * these container ids. The directory is shared by every containerd on the host, so a check must
+ * look only at its own containers' names.
+ */
+export function fifosOf(ids: readonly string[]): string[] {
+  const wanted = new Set(
+    ids.flatMap((id) => ["stdin", "stdout", "stderr"].map((s) => `${id}-${s}`)),
+  );
+  const left: string[] = [];
+  for (const dir of fifoDirs()) {
+    for (const name of safeReaddir(path.join("/run/containerd/fifo", dir))) {
+      if (wanted.has(name)) left.push(path.join(dir, name));
+    }
+  }
+  return left;
+}
+
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);

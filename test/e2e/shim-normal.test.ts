@@ -15,7 +15,7 @@ import {
   fixturesImage,
   requireBuilt,
 } from "./fixtures.js";
-import { bundles, fifoDirs, mountsUnder, shimProcesses, shimSockets } from "./leaks.js";
+import { bundles, fifosOf, mountsUnder, shimProcesses, shimSockets } from "./leaks.js";
 import { startV8d } from "./v8d.js";
 
 /** What a mode needs around containerd: the shims on its PATH, and what else must be checked. */
@@ -64,7 +64,6 @@ function describeMode({ title, runtime, setUp }: Mode): void {
     let c: Containerd;
     let mode: ModeSetup | undefined;
     const ids: string[] = [];
-    let fifosBefore: string[];
     let n = 0;
     /** A fresh container id, remembered for the leak check. */
     const id = (what: string) => {
@@ -79,7 +78,6 @@ function describeMode({ title, runtime, setUp }: Mode): void {
       requireBuilt();
       mode = await setUp();
       c = await startContainerd({ binDir: mode.binDir });
-      fifosBefore = fifoDirs();
       const demo = await c.ctr(["image", "import", demoImageTar]);
       assert.equal(demo.code, 0, demo.stderr);
       const fixtures = await c.ctr(["image", "import", await buildFixturesImage()]);
@@ -120,11 +118,7 @@ function describeMode({ title, runtime, setUp }: Mode): void {
         [],
         "no bundle may be left",
       );
-      assert.deepEqual(
-        fifoDirs().filter((f) => !fifosBefore.includes(f)),
-        [],
-        "no FIFO may be left",
-      );
+      assert.deepEqual(fifosOf(ids), [], "no FIFO may be left");
       mode?.assertNothingLeft();
     }
 
