@@ -5,7 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Containerd } from "../../test/harness/containerd.js";
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
-import { treePssKiB } from "../pss.js";
+import { processTrees, pssKiB, treePssKiB } from "../pss.js";
 import type { Row, Target } from "../report.js";
 import { setupNames, type ContainerSetup, type SetupKey } from "../setups.js";
 import { median, rotation } from "../stats.js";
@@ -32,6 +32,8 @@ interface Measurement {
   readonly count: number;
   /** PSS of the setup's processes, KiB, each reading. */
   readonly readingsKiB: number[];
+  /** How many processes the last reading summed (shims, their children, the daemon). */
+  readonly processes: number;
   /** Subtracted before dividing: the shared daemon's PSS before the containers started. */
   readonly baseKiB: number;
   readonly perContainerMiB: number;
@@ -119,14 +121,18 @@ async function measure(
     await startIdle(c, setup, ids);
     await sleep(settleMs);
     const readingsKiB: number[] = [];
+    let processes = 0;
     for (let i = 0; i < READINGS; i++) {
       if (i > 0) await sleep(200);
-      readingsKiB.push(treePssKiB(roots()));
+      const pids = processTrees(roots());
+      processes = pids.length;
+      readingsKiB.push(pids.reduce((total, pid) => total + pssKiB(pid), 0));
     }
     const perContainerMiB = (median(readingsKiB) - baseKiB) / count / 1024;
-    return { count, readingsKiB, baseKiB, perContainerMiB };
+    return { count, readingsKiB, processes, baseKiB, perContainerMiB };
   } catch (err) {
-    return { count, readingsKiB: [], baseKiB, perContainerMiB: Number.NaN, error: String(err) };
+    const error = String(err);
+    return { count, readingsKiB: [], processes: 0, baseKiB, perContainerMiB: Number.NaN, error };
   } finally {
     await removeAll(c, ids);
   }
