@@ -1,3 +1,4 @@
+import path from "node:path";
 import {
   Metrics,
   Status,
@@ -191,7 +192,15 @@ export class Local {
     const exit = task.beginDelete(this.#now());
     try {
       await task.instance.delete();
-      await unmountRootfs(task.rootfs);
+      if (task.rootfs === path.join(task.bundle, "rootfs")) {
+        // containerd unmounts <bundle>/rootfs itself right after (runtime/v2/bundle.go Delete),
+        // so Delete need not wait for `umount` — it is on every `ctr run --rm`'s path.
+        unmountRootfs(task.rootfs).catch((err: unknown) =>
+          this.#o.log.warn("unmounting the rootfs failed", { id: task.id, error: String(err) }),
+        );
+      } else {
+        await unmountRootfs(task.rootfs);
+      }
     } catch (err) {
       task.rollbackDelete();
       throw err;
