@@ -1,7 +1,7 @@
 // Compiles the benchmark programs (bench/programs/*.c) the way the rest of the project builds its
 // wasm (architecture.md, "Dependencies": Debian's clang with wasi-libc, no --sysroot), plus the
 // native reference of the compute kernel with gcc. Outputs are rebuilt only when their source is
-// newer, so a second run starts at once.
+// newer than them.
 import { execFile } from "node:child_process";
 import { mkdirSync, statSync } from "node:fs";
 import path from "node:path";

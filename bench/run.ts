@@ -67,10 +67,11 @@ let env: Environment | undefined;
 const results: Array<{ key: RowKey; result?: RowResult; error?: string; seconds: number }> = [];
 try {
   progress(`${quick ? "quick" : "full"} run, rows ${selected.join(",")}, output in ${outDir}`);
-  const buildDir = path.join(repoRoot, "build/bench");
+  // Built afresh into this run's scratch directory (a second or two): `make test` may run while
+  // someone else's `make bench` does, and neither must read the other's half-written files.
   const [runners, programs] = await Promise.all([
-    bundleRunners(path.join(buildDir, "runners")),
-    buildPrograms(path.join(buildDir, "programs")),
+    bundleRunners(path.join(workDir, "runners")),
+    buildPrograms(path.join(workDir, "programs")),
   ]);
   if (selected.some((k) => ROWS[k].containers)) {
     env = await prepareEnvironment({ workDir, computeWasm: programs.computeWasm });

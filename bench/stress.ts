@@ -5,7 +5,8 @@
 //
 // Exit status 0 only when every task succeeded and nothing leaked. On failure the containerd log
 // is kept in build/stress/ and the log lines naming each failed container are printed.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { prepareEnvironment, repoRoot } from "./environment.js";
@@ -25,7 +26,8 @@ const total = Number(values.n);
 const concurrency = Number(values.m);
 const outDir = path.join(repoRoot, "build/stress");
 
-const env = await prepareEnvironment({ workDir: outDir, only: [key] });
+const workDir = mkdtempSync(path.join(tmpdir(), "stress-"));
+const env = await prepareEnvironment({ workDir, only: [key] });
 let ok = false;
 try {
   const setup = env.setups.find((s) => s.key === key);
@@ -76,6 +78,7 @@ try {
   }
 } finally {
   await env.close();
+  rmSync(workDir, { recursive: true, force: true });
 }
 process.exitCode = ok ? 0 : 1;
 
