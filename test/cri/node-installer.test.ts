@@ -30,8 +30,17 @@ async function installerSource(work: string): Promise<string> {
   return src;
 }
 
+/**
+ * Runs the installer as the installer image does: busybox's sh and applets only (busybox-static
+ * is installed by scripts/setup.sh), so nothing of GNU coreutils is relied on by accident.
+ */
 async function install(src: string, host: string): Promise<string> {
-  const { stdout } = await run("sh", [installer, src, host]);
+  const applets = path.join(path.dirname(src), "busybox");
+  await mkdir(applets, { recursive: true });
+  await run("busybox", ["--install", "-s", applets]);
+  const { stdout } = await run(path.join(applets, "sh"), [installer, src, host], {
+    env: { PATH: applets },
+  });
   return stdout;
 }
 
@@ -114,7 +123,7 @@ describe("node installer (deploy/node-installer/install.sh)", () => {
     assert.match(out, /using the host's own \/usr\/bin\/node/);
     await assert.rejects(readlink(path.join(host, "usr/local/bin/node")), { code: "ENOENT" });
 
-    await assert.rejects(run("sh", [installer, path.join(work, "nothing"), host]), (err) => {
+    await assert.rejects(install(path.join(work, "nothing"), host), (err) => {
       assert.match(String((err as { stderr?: string }).stderr), /must be a build's dist\//);
       return true;
     });
