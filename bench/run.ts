@@ -3,6 +3,7 @@
 // SVG beside it. See bench/README.md for what each row measures and how to read it.
 //
 //   node --import tsx bench/run.ts [--quick] [--out DIR] [--rows a,b,c,d,e,f] [-n N] [-m M]
+//                                  [--publish]   (table into bench/README.md, charts into results/)
 //
 // Exits 1 when a row could not be measured at all (an error, not a missed target: targets are
 // reported, never asserted).
@@ -14,6 +15,7 @@ import { parseArgs } from "node:util";
 import { bundleRunners } from "./bundle.js";
 import type { BenchContext, RowResult } from "./context.js";
 import { prepareEnvironment, repoRoot, type Environment } from "./environment.js";
+import { publishResults } from "./publish.js";
 import { fullParams, quickParams, type Params } from "./params.js";
 import { buildPrograms } from "./programs.js";
 import { holds, markdownTable, ratioOf, type Row } from "./report.js";
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     rows: { type: "string", default: Object.keys(ROWS).join(",") },
     n: { type: "string", short: "n" },
     m: { type: "string", short: "m" },
+    publish: { type: "boolean", default: false },
   },
 });
 const quick = values.quick;
@@ -58,6 +61,11 @@ const selected = values.rows.split(",").filter((k): k is RowKey => k in ROWS);
 const outDir = path.resolve(
   values.out ?? path.join(repoRoot, quick ? "build/bench-quick" : "build/bench"),
 );
+if (values.publish && (quick || selected.length !== Object.keys(ROWS).length)) {
+  // The README shows one whole full run, never a partial or quick one.
+  console.error("bench: --publish needs a full run of every row (no --quick, no --rows)");
+  process.exit(2);
+}
 const started = new Date();
 const progress = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
@@ -141,8 +149,19 @@ console.log(
   `runwasi-node bench (${quick ? "quick" : "full"}), ${started.toISOString()}, commit ${commit}, ` +
     `${cpus().length} CPUs, ${elapsedS.toFixed(0)} s\n`,
 );
-console.log(markdownTable(rows));
+const table = markdownTable(rows);
+console.log(table);
 progress(`results: ${path.join(outDir, "results.json")}`);
+if (values.publish) {
+  publishResults(outDir, table, {
+    date: started.toISOString(),
+    commit,
+    elapsedSeconds: elapsedS,
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`,
+    loadavg: loadavg(),
+  });
+  progress("published into bench/README.md and bench/results/");
+}
 process.exitCode = results.some((r) => r.error !== undefined) ? 1 : 0;
 
 function gitCommit(): string {
