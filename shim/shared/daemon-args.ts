@@ -6,12 +6,14 @@ export interface DaemonArgs {
   readonly debug: boolean;
   /** Seconds a stopping daemon gives running containers after SIGTERM before SIGKILL. */
   readonly stopGraceSeconds: number | undefined;
+  /** MiB a container without a memory limit may use; 0 for no default. */
+  readonly defaultMemoryLimitMib: number | undefined;
 }
 
 /** The daemon's usage text. */
 export function daemonUsage(program: string): string {
   return [
-    `usage: ${program} [--socket PATH] [--debug] [--stop-grace SECONDS]`,
+    `usage: ${program} [--socket PATH] [--debug] [--stop-grace SECONDS] [--default-memory-limit MIB]`,
     "",
     "Runs every WebAssembly sandbox of this node for containerd (shared mode). containerd starts",
     "containers through the thin shim, which asks this daemon over the manager socket.",
@@ -20,6 +22,8 @@ export function daemonUsage(program: string): string {
     "                        else /run/containerd-v8d/manager.sock)",
     "  --debug               log debug lines too",
     "  --stop-grace SECONDS  on SIGTERM, how long running containers get before SIGKILL (2)",
+    "  --default-memory-limit MIB",
+    "                        the memory limit of a container that sets none (1024; 0: none)",
     "  --version, --help",
     "",
   ].join("\n");
@@ -33,6 +37,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
   let socket: string | undefined;
   let debug = false;
   let stopGraceSeconds: number | undefined;
+  let defaultMemoryLimitMib: number | undefined;
   let action: DaemonArgs["action"] = "serve";
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -46,14 +51,12 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
       case "socket":
         socket = value();
         break;
-      case "stop-grace": {
-        const v = value();
-        stopGraceSeconds = Number(v);
-        if (!Number.isFinite(stopGraceSeconds) || stopGraceSeconds < 0) {
-          throw new Error(`--stop-grace ${v}: expected a number of seconds`);
-        }
+      case "stop-grace":
+        stopGraceSeconds = number(flag, value());
         break;
-      }
+      case "default-memory-limit":
+        defaultMemoryLimitMib = number(flag, value());
+        break;
       case "debug":
         debug = true;
         break;
@@ -69,7 +72,13 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgs {
         throw new Error(`unknown argument ${arg}`);
     }
   }
-  return { action, socket, debug, stopGraceSeconds };
+  return { action, socket, debug, stopGraceSeconds, defaultMemoryLimitMib };
+}
+
+function number(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${flag} ${v}: expected a number >= 0`);
+  return n;
 }
 
 function splitFlag(arg: string): [string, string | undefined] {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Server } from "../../ttrpc/index.js";
-import type { InstanceFactory, ShimEngine } from "../instance.js";
+import type { InstanceConfig, InstanceFactory, ShimEngine } from "../instance.js";
 import type { Logger } from "../log.js";
 import { ManagerService, registerManagerService } from "./manager-service.js";
 import { isServing, removeStaleSocket } from "./socket-files.js";
@@ -17,6 +17,12 @@ export interface SharedDaemonOptions {
   /** A sandbox's logger (default `log`). */
   readonly sandboxLog?: (fields: { namespace: string; sandbox: string }) => Logger;
   readonly version?: string;
+  /**
+   * The memory limit of a container whose spec sets none (`linux.resources.memory.limit`). Every
+   * sandbox's memory is the daemon's, so without a cap one container could exhaust the node and
+   * get the daemon, and every other sandbox with it, OOM-killed. Undefined or 0: no default.
+   */
+  readonly defaultMemoryLimitBytes?: number;
 }
 
 /** A running shared-mode daemon. */
@@ -58,7 +64,7 @@ export async function startSharedDaemon(options: SharedDaemonOptions): Promise<S
   }
 
   const manager = new ManagerService({
-    instances: engine.instances,
+    instances: withDefaultMemoryLimit(engine.instances, options.defaultMemoryLimitBytes),
     log,
     records,
     ...(options.sandboxLog ? { sandboxLog: options.sandboxLog } : {}),
@@ -84,5 +90,24 @@ export async function startSharedDaemon(options: SharedDaemonOptions): Promise<S
     socket,
     manager,
     stop: (graceMs = 2_000) => (stopping ??= stop(graceMs)),
+  };
+}
+
+/** Gives every container without a memory limit in its spec `limitBytes` (see the option). */
+function withDefaultMemoryLimit(
+  instances: InstanceFactory,
+  limitBytes: number | undefined,
+): InstanceFactory {
+  if (!limitBytes) return instances;
+  return (config: InstanceConfig) => {
+    const spec = config.spec;
+    if (spec.linux?.resources?.memory?.limit) return instances(config);
+    const linux = spec.linux ?? {};
+    const resources = linux.resources ?? {};
+    const memory = { ...resources.memory, limit: limitBytes };
+    return instances({
+      ...config,
+      spec: { ...spec, linux: { ...linux, resources: { ...resources, memory } } },
+    });
   };
 }

@@ -19,6 +19,9 @@ export interface SharedDaemonProgramOptions {
   readonly version?: string;
 }
 
+/** A container's memory limit when its spec sets none: see `--default-memory-limit`. */
+const defaultMemoryLimitMib = 1024;
+
 /** How long a stop may take in all before the daemon exits anyway. */
 const stopDeadlineMs = 20_000;
 
@@ -74,6 +77,7 @@ async function serve(
       socket,
       log,
       sandboxLog: (fields) => log.with(fields),
+      defaultMemoryLimitBytes: (args.defaultMemoryLimitMib ?? defaultMemoryLimitMib) * 2 ** 20,
       ...(options.version !== undefined ? { version: options.version } : {}),
     });
   } catch (err) {
