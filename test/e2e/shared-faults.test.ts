@@ -59,7 +59,9 @@ describe("containerd-v8d under faults", () => {
     events.stdout!.on("data", (d: Buffer) => (seen += d.toString()));
     return {
       exitOf: async (cid: string): Promise<number> => {
-        const exit = new RegExp(`/tasks/exit \\{"container_id":"${cid}"[^\\n]*"exit_status":(\\d+)`);
+        const exit = new RegExp(
+          `/tasks/exit \\{"container_id":"${cid}"[^\\n]*"exit_status":(\\d+)`,
+        );
         for (let i = 0; i < 500 && !exit.test(seen); i++) await sleep(20);
         const m = exit.exec(seen);
         assert.ok(m, `no exit event for ${cid}:\n${seen}`);
@@ -140,7 +142,11 @@ describe("containerd-v8d under faults", () => {
       const running = [id("crash"), id("crash"), id("crash")];
       for (const cid of running) await detached(cid, ["daemon"]);
       const podded = id("crash-pod");
-      await detached(podded, ["daemon"], ["--annotation", "io.kubernetes.cri.sandbox-id=pod-crash"]);
+      await detached(
+        podded,
+        ["daemon"],
+        ["--annotation", "io.kubernetes.cri.sandbox-id=pod-crash"],
+      );
       running.push(podded);
       await v8d.kill("SIGKILL");
       // containerd sees each sandbox connection close and runs the thin shim's `delete`.
