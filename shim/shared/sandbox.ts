@@ -42,8 +42,9 @@ const closeTimeoutMs = 2_000;
  * the same `Local` — but inside the daemon, beside every other sandbox of the node.
  *
  * It closes (socket removed, connections ended) when containerd's Shutdown finds no task left,
- * as a normal-mode shim exits (§3.10); when the last connection goes and no task is left; or when
- * nobody connected within `unusedTimeoutMs` of its creation (containerd gave up on it).
+ * as a normal-mode shim exits (§3.10); when the last connection goes and no task is left after
+ * one was created; or when nothing is connected and no task exists `unusedTimeoutMs` after its
+ * creation (containerd gave up on it).
  */
 export class Sandbox {
   readonly socketPath: string;
@@ -56,6 +57,11 @@ export class Sandbox {
   readonly #bound: BoundSocket;
   readonly #unusedTimer: NodeJS.Timeout;
   #connections = 0;
+  /**
+   * Whether a task was ever created here: until then, a connection that comes and goes (a
+   * liveness probe) says nothing about containerd being done with the sandbox.
+   */
+  #used = false;
   #closing: Promise<void> | undefined;
 
   /** Binds the sandbox's socket and starts serving; throws when someone else serves it. */
@@ -75,7 +81,12 @@ export class Sandbox {
       containerdAddress: init.containerdAddress,
       ttrpcAddress: init.ttrpcAddress,
       instances: init.instances,
-      events: init.events,
+      events: {
+        publish: (topic, event) => {
+          if (topic === "/tasks/create") this.#used = true;
+          init.events.publish(topic, event);
+        },
+      },
       log: init.log,
       ...(init.version !== undefined ? { version: init.version } : {}),
       onIdle: () => void this.close("shutdown with no task left"),
@@ -86,7 +97,7 @@ export class Sandbox {
       this.#connections++;
       socket.once("close", () => {
         this.#connections--;
-        this.#closeIfUnused("containerd disconnected and no task is left");
+        if (this.#used) this.#closeIfUnused("containerd disconnected and no task is left");
       });
     });
     this.#server.serve(bound.listener);
