@@ -16,11 +16,14 @@ const programs = {
 };
 /**
  * Which of containerd's calls a shim's launcher answers itself (shim/cli/launcher.c): normal-mode
- * shims spawn their own daemon at `start`; the shared-mode client asks the daemon for everything.
+ * shims spawn their own daemon at `start`; the shared-mode client asks its daemon at `start`, and
+ * at `delete` only while the sandbox's socket is still there.
  */
 const launcherFastPaths = {
   "containerd-shim-v8-v1": ["FAST_START", "FAST_DELETE"],
   "containerd-shim-example-v1": ["FAST_START", "FAST_DELETE"],
+  // After a normal teardown the daemon has already closed the sandbox and removed its socket.
+  "containerd-shim-v8d-v1": ["FAST_DELETE", "FAST_DELETE_UNLESS_SOCKET"],
 };
 
 /** Worker entry points, loaded by a program from beside itself. */

@@ -18,7 +18,9 @@
  *
  * Each fast path is compiled in only where it is that shim's behaviour (scripts/build.js):
  * FAST_START for shims that run one daemon per container or pod (normal mode), FAST_DELETE for
- * shims whose `delete` has nothing to do beyond what containerd does itself.
+ * shims whose `delete` has nothing to do beyond what containerd does itself, and with it
+ * FAST_DELETE_UNLESS_SOCKET for the shared-mode client, whose `delete` has work only while the
+ * sandbox socket named in <bundle>/address exists.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -127,6 +129,19 @@ __attribute__((unused)) static void delete_fast(const struct args *a) {
   // A custom root path is ours to unmount; containerd only unmounts <bundle>/rootfs.
   if (spec && !strstr(spec, "\"root\":{\"path\":\"rootfs\"")) return;
   free(spec);
+#ifdef FAST_DELETE_UNLESS_SOCKET
+  // Shared mode: the daemon removes a sandbox's socket as soon as containerd's Shutdown finds it
+  // empty, so a socket still there means a pod sibling runs, or the daemon died with the task:
+  // the bundle asks the daemon, and removes a dead one's socket.
+  if (snprintf(path, sizeof path, "%s/address", bundle) >= (int)sizeof path) return;
+  char *address = read_file(path, &size);
+  if (address) {
+    const char *socket_path = strncmp(address, "unix://", 7) == 0 ? address + 7 : address;
+    int present = access(socket_path, F_OK) == 0;
+    free(address);
+    if (present) return;
+  }
+#endif
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   unsigned char ts[24], *t = ts, out[40], *o = out;
