@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 PREFIX ?= /usr/local
+# Where `make install` puts the shared-mode daemon's systemd unit (deploy/systemd).
+SYSTEMD_UNIT_DIR ?= /etc/systemd/system
 # Node loads every CA certificate at start when this is set: 3x slower starts (architecture doc).
 unexport NODE_EXTRA_CA_CERTS
 NODE := node
@@ -75,7 +77,10 @@ demo: build
 install: build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/runwasi-node
 	cp -r dist/. $(DESTDIR)$(PREFIX)/lib/runwasi-node/
-	for b in containerd-shim-v8-v1 runwasi; do ln -sf $(PREFIX)/lib/runwasi-node/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done
+	for b in containerd-shim-v8-v1 containerd-shim-v8d-v1 containerd-v8d runwasi; do ln -sf $(PREFIX)/lib/runwasi-node/bin/$$b $(DESTDIR)$(PREFIX)/bin/$$b; done
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	sed 's|@BINDIR@|$(PREFIX)/bin|' deploy/systemd/containerd-v8d.service > $(DESTDIR)$(SYSTEMD_UNIT_DIR)/containerd-v8d.service
+	@echo "shared mode: systemctl daemon-reload && systemctl enable --now containerd-v8d (or run containerd-v8d yourself: README)"
 
 clean:
 	rm -rf dist build
