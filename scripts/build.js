@@ -23,7 +23,7 @@ const launcherFastPaths = {
   "containerd-shim-v8-v1": ["FAST_START", "FAST_DELETE"],
   "containerd-shim-example-v1": ["FAST_START", "FAST_DELETE"],
   // After a normal teardown the daemon has already closed the sandbox and removed its socket.
-  "containerd-shim-v8d-v1": ["FAST_DELETE", "FAST_DELETE_UNLESS_SOCKET"],
+  "containerd-shim-v8d-v1": ["FAST_START_MANAGER", "FAST_DELETE", "FAST_DELETE_UNLESS_SOCKET"],
 };
 
 /** Worker entry points, loaded by a program from beside itself. */
@@ -83,8 +83,11 @@ await Promise.all(jobs);
  * `start` and `delete` without booting Node, and runs `<binary>.cjs` for everything else.
  */
 function compileLauncher(name) {
+  const fastPaths = launcherFastPaths[name] ?? [];
   const sources = ["shim/cli/launcher.c", "shim/cli/sha256.c"];
-  const flags = (launcherFastPaths[name] ?? []).map((path) => `-D${path}`);
+  // The shared-mode start: one ttrpc call to the daemon, in C.
+  if (fastPaths.includes("FAST_START_MANAGER")) sources.push("shim/shared/manager-start.c");
+  const flags = fastPaths.map((path) => `-D${path}`);
   execFileSync(
     "cc",
     ["-O2", "-Wall", "-Wextra", "-Werror", ...flags, "-o", `dist/bin/${name}`, ...sources],

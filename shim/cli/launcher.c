@@ -20,7 +20,8 @@
  * FAST_START for shims that run one daemon per container or pod (normal mode), FAST_DELETE for
  * shims whose `delete` has nothing to do beyond what containerd does itself, and with it
  * FAST_DELETE_UNLESS_SOCKET for the shared-mode client, whose `delete` has work only while the
- * sandbox socket named in <bundle>/address exists.
+ * sandbox socket named in <bundle>/address exists; FAST_START_MANAGER (with
+ * shim/shared/manager-start.c) for the shared-mode client, whose `start` is one call to its daemon.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -37,6 +38,9 @@
 #include <unistd.h>
 
 #include "sha256.h"
+#ifdef FAST_START_MANAGER
+#include "../shared/manager-start.h"
+#endif
 
 static char bundle_js[PATH_MAX];
 static char **original_argv;
@@ -243,6 +247,18 @@ static void spawn_daemon(const struct args *a, int listener, const char *socket_
   _exit(127);
 }
 
+/* Writes <bundle>/address and prints the address: what containerd dials (§3.2). */
+static void print_address(const char *socket_path) {
+  char address[PATH_MAX + 8];
+  int len = snprintf(address, sizeof address, "unix://%s", socket_path);
+  if (len >= (int)sizeof address) run_node();
+  // Atomically and without a newline: containerd reads it verbatim after a restart (§3.6).
+  int fd = open(".address", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || write(fd, address, (size_t)len) != len || close(fd) != 0) fail("address");
+  if (rename(".address", "address") != 0) fail("address");
+  exit(write(1, address, (size_t)len) == len ? 0 : 1);
+}
+
 __attribute__((unused)) static void start_fast(const struct args *a) {
   if (!a->namespace || !a->id || !a->address) run_node();
   if (!is_clean(a->address, 1) || !is_clean(a->namespace, 0) || !is_clean(a->id, 0)) run_node();
@@ -267,14 +283,28 @@ __attribute__((unused)) static void start_fast(const struct args *a) {
     spawn_daemon(a, listener, socket_path);
     close(listener);
   }
-  char address[160];
-  int len = snprintf(address, sizeof address, "unix://%s", socket_path);
-  // Atomically and without a newline: containerd reads it verbatim after a restart (§3.6).
-  int fd = open(".address", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || write(fd, address, (size_t)len) != len || close(fd) != 0) fail("address");
-  if (rename(".address", "address") != 0) fail("address");
-  exit(write(1, address, (size_t)len) == len ? 0 : 1);
+  print_address(socket_path);
 }
+
+#ifdef FAST_START_MANAGER
+/*
+ * The shared-mode `start` (FAST_START_MANAGER): the daemon makes the sandbox and names its socket
+ * (shim/shared/manager-start.c); no daemon of our own. Anything unusual goes to the bundle.
+ */
+static void manager_start_fast(const struct args *a) {
+  if (!a->namespace || !a->id || !a->address || a->socket) run_node();
+  size_t size;
+  char *spec = read_file("config.json", &size);
+  if (!spec) run_node();
+  char *group = sandbox_id(spec);
+  char socket_path[PATH_MAX];
+  if (manager_start(a->namespace, a->id, a->address, group ? group : a->id, socket_path,
+                    sizeof socket_path) < 0) {
+    run_node();
+  }
+  print_address(socket_path);
+}
+#endif
 
 int main(int argc, char **argv) {
   original_argv = argv;
@@ -291,6 +321,9 @@ int main(int argc, char **argv) {
 #endif
 #ifdef FAST_START
   if (a.action && strcmp(a.action, "start") == 0) start_fast(&a);
+#endif
+#ifdef FAST_START_MANAGER
+  if (a.action && strcmp(a.action, "start") == 0) manager_start_fast(&a);
 #endif
   run_node();
 }
