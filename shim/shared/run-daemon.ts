@@ -103,6 +103,17 @@ async function serve(
       process.exit(0);
     });
   };
+  // For an operator wondering where the memory went: `kill -USR2 <pid>` logs the figures.
+  process.on("SIGUSR2", () => {
+    const m = process.memoryUsage();
+    log.info("memory", {
+      sandboxes: daemon.manager.size,
+      rssMiB: (m.rss / 2 ** 20).toFixed(1),
+      heapUsedMiB: (m.heapUsed / 2 ** 20).toFixed(1),
+      heapTotalMiB: (m.heapTotal / 2 ** 20).toFixed(1),
+      externalMiB: (m.external / 2 ** 20).toFixed(1),
+    });
+  });
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   log.info("serving", { socket, runtime: options.runtime, version: options.version ?? "dev" });
