@@ -186,6 +186,24 @@ describe("containerd-v8d under faults", () => {
     }
   });
 
+  it("keeps containers running across a containerd restart: containerd dials the sandbox again", async () => {
+    const cid = id("survivor");
+    await detached(cid, ["daemon"]);
+    await c.restart();
+    const after = watchEvents();
+    try {
+      await waitForStatus(cid, "RUNNING");
+      assert.equal((await c.ctr(["task", "kill", cid])).code, 0);
+      assert.equal(await after.exitOf(cid), 143, "events reach the restarted containerd");
+      await waitForStatus(cid, "STOPPED");
+      await removeContainers(cid);
+      await nothingLeft();
+      assert.deepEqual(v8d.sandboxes(), []);
+    } finally {
+      after.stop();
+    }
+  });
+
   it("fails ctr run with a clear error when the daemon is not running, and leaves nothing", async () => {
     await v8d.kill("SIGKILL");
     const cid = id("nodaemon");
