@@ -38,6 +38,16 @@ export interface TaskFailure {
   readonly error?: string;
 }
 
+/** One line naming what went wrong with a task: exit status, output seen, stderr or error. */
+export function describeFailure(f: TaskFailure): string {
+  const stderr = f.stderr.trim().slice(0, 300);
+  return (
+    `${f.id}: exit ${f.code}, stdout ${JSON.stringify(f.stdout.slice(0, 100))}` +
+    (stderr ? `, stderr ${JSON.stringify(stderr)}` : "") +
+    (f.error ? `, ${f.error}` : "")
+  );
+}
+
 /** What a stress run did. */
 export interface StressResult {
   readonly total: number;

@@ -4,6 +4,7 @@ import { requireEnv, setupOf, type BenchContext, type RowResult } from "../conte
 import type { Row, Target } from "../report.js";
 import { helloRunArgs, setupNames, type SetupKey } from "../setups.js";
 import { median, msSince, rotation } from "../stats.js";
+import { describeFailure } from "../stress-driver.js";
 import { distributionChart } from "../svg.js";
 
 /** Which figure each row compares, and the target its issue sets. */
@@ -48,7 +49,7 @@ export async function coldStart(ctx: BenchContext): Promise<RowResult> {
       const r = await c.ctr(["run", ...helloRunArgs(s, id)]);
       const ms = msSince(start);
       if (r.code !== 0 || r.stdout !== s.helloStdout) {
-        failures[s.key]!.push(`${id}: exit ${r.code}, ${r.stderr.trim().slice(0, 200)}`);
+        failures[s.key]!.push(describeFailure({ id, ...r }));
       } else if (round >= warmups) samples[s.key]!.push(ms);
     }
     if (round >= warmups) ctx.progress(`cold start: round ${round - warmups + 1}/${runs}`);

@@ -5,7 +5,7 @@ import { requireEnv, setupOf, type BenchContext, type RowResult } from "../conte
 import type { Row, Target } from "../report.js";
 import { setupNames, type SetupKey } from "../setups.js";
 import { rotation, sum } from "../stats.js";
-import { runStress } from "../stress-driver.js";
+import { describeFailure, runStress } from "../stress-driver.js";
 import { distributionChart } from "../svg.js";
 
 const comparisons: ReadonlyArray<{
@@ -62,11 +62,7 @@ export async function throughput(ctx: BenchContext): Promise<RowResult> {
       t.elapsedMs += r.elapsedMs;
       t.roundRates.push(r.tasksPerSecond);
       t.latenciesMs.push(...r.latenciesMs);
-      t.failures.push(
-        ...r.failures.map(
-          (f) => `${f.id}: exit ${f.code} ${f.error ?? f.stderr.trim().slice(0, 200)}`,
-        ),
-      );
+      t.failures.push(...r.failures.map(describeFailure));
       ctx.progress(
         `throughput: round ${round + 1}/${rounds}, ${s.key}: ${r.tasksPerSecond.toFixed(2)} tasks/s`,
       );
