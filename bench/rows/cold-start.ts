@@ -1,19 +1,14 @@
 // Row a, cold start: the wall time of `ctr run --rm` of a hello, one container at a time, each
 // setup in turn (rotated every round so none always goes first), medians of the timed runs.
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
-import type { Row, Target } from "../report.js";
 import { helloRunArgs, setupNames, type SetupKey } from "../setups.js";
 import { median, msSince, rotation } from "../stats.js";
 import { describeFailure } from "../stress-driver.js";
+import { comparisonRow, type Comparison, type Figure } from "./compare.js";
 import { distributionChart } from "../svg.js";
 
 /** Which figure each row compares, and the target its issue sets. */
-const comparisons: ReadonlyArray<{
-  readonly id: string;
-  readonly ours: SetupKey;
-  readonly baseline: SetupKey;
-  readonly target?: Target;
-}> = [
+const comparisons: readonly Comparison[] = [
   {
     id: "a1",
     ours: "normal",
@@ -55,7 +50,7 @@ export async function coldStart(ctx: BenchContext): Promise<RowResult> {
     if (round >= warmups) ctx.progress(`cold start: round ${round - warmups + 1}/${runs}`);
   }
 
-  const figure = (key: SetupKey): { value?: number; note?: string } => {
+  const figure = (key: SetupKey): Figure => {
     const { setup, reason } = setupOf(env, key);
     if (!setup) return { note: reason };
     const values = samples[key]!;
@@ -63,19 +58,14 @@ export async function coldStart(ctx: BenchContext): Promise<RowResult> {
     if (values.length === 0) return { note: `all ${failed} runs failed` };
     return { value: median(values), note: failed > 0 ? `${failed} runs failed` : undefined };
   };
-  const rows: Row[] = comparisons.map(({ id, ours, baseline, target }) => {
-    const o = figure(ours);
-    const b = figure(baseline);
-    return {
-      id,
-      name: `cold start \`ctr run --rm\`: ${setupNames[ours]} vs ${setupNames[baseline]}`,
-      unit: "ms",
-      ours: o.value,
-      baseline: b.value,
-      target,
-      note: o.note ?? b.note,
-    };
-  });
+  const rows = comparisons.map((c) =>
+    comparisonRow(
+      c,
+      `cold start \`ctr run --rm\`: ${setupNames[c.ours]} vs ${setupNames[c.baseline]}`,
+      "ms",
+      figure,
+    ),
+  );
   const chart = distributionChart(
     "Cold start: ctr run --rm of a hello, one at a time",
     "milliseconds (box: middle half, bar: median)",

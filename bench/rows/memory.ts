@@ -6,10 +6,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Containerd } from "../../test/harness/containerd.js";
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
 import { processTrees, pssKiB, treePssKiB } from "../pss.js";
-import type { Row, Target } from "../report.js";
 import { setupNames, type ContainerSetup, type SetupKey } from "../setups.js";
 import { median, rotation } from "../stats.js";
 import { logLineChart } from "../svg.js";
+import { comparisonRow, type Comparison, type Figure } from "./compare.js";
 
 /** Containers started (and removed) at a time. */
 const START_CONCURRENCY = 4;
@@ -18,13 +18,15 @@ const READINGS = 3;
 /** ctr accepts many ids per `task rm` / `container rm`; this many per call. */
 const IDS_PER_CALL = 25;
 
-const comparisons: ReadonlyArray<{
-  readonly ours: SetupKey;
-  readonly baseline: SetupKey;
-  readonly target?: Target;
-}> = [
-  { ours: "normal", baseline: "runc" },
-  { ours: "shared", baseline: "runc", target: { kind: "maxValue", value: 5, source: "issue 6" } },
+/** Rows per count; the id gets the count appended ("c1-10"). */
+const comparisons: readonly Comparison[] = [
+  { id: "c1", ours: "normal", baseline: "runc" },
+  {
+    id: "c2",
+    ours: "shared",
+    baseline: "runc",
+    target: { kind: "maxValue", value: 5, source: "issue 6" },
+  },
 ];
 
 /** One measurement: `count` idle containers of a setup. */
@@ -65,28 +67,24 @@ export async function memory(ctx: BenchContext): Promise<RowResult> {
     }
   }
 
-  const figure = (key: SetupKey, count: number): { value?: number; note?: string } => {
-    const { setup, reason } = setupOf(env, key);
-    if (!setup) return { note: reason };
-    const m = results.get(key)!.find((r) => r.count === count)!;
-    return m.error ? { note: m.error } : { value: m.perContainerMiB };
-  };
-  const rows: Row[] = [];
-  for (const count of counts) {
-    comparisons.forEach(({ ours, baseline, target }, k) => {
-      const o = figure(ours, count);
-      const b = figure(baseline, count);
-      rows.push({
-        id: `c${k + 1}-${count}`,
-        name: `PSS per idle container, ${count} running: ${setupNames[ours]} vs ${setupNames[baseline]}`,
-        unit: "MiB",
-        ours: o.value,
-        baseline: b.value,
-        target,
-        note: o.note ?? b.note,
-      });
-    });
-  }
+  const figure =
+    (count: number) =>
+    (key: SetupKey): Figure => {
+      const { setup, reason } = setupOf(env, key);
+      if (!setup) return { note: reason };
+      const m = results.get(key)!.find((r) => r.count === count)!;
+      return m.error ? { note: m.error } : { value: m.perContainerMiB };
+    };
+  const rows = counts.flatMap((count) =>
+    comparisons.map((c) =>
+      comparisonRow(
+        { ...c, id: `${c.id}-${count}` },
+        `PSS per idle container, ${count} running: ${setupNames[c.ours]} vs ${setupNames[c.baseline]}`,
+        "MiB",
+        figure(count),
+      ),
+    ),
+  );
   const chart = logLineChart(
     "Memory per idle container (PSS) against containers running",
     "containers running (log scale)",

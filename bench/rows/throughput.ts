@@ -2,18 +2,13 @@
 // every setup. The N tasks of a setup are split into rounds and the setups take turns round by
 // round, so a busy stretch of the machine falls on all of them; tasks/s = tasks ÷ summed time.
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
-import type { Row, Target } from "../report.js";
 import { setupNames, type SetupKey } from "../setups.js";
 import { rotation, sum } from "../stats.js";
 import { describeFailure, runStress } from "../stress-driver.js";
 import { distributionChart } from "../svg.js";
+import { comparisonRow, type Comparison, type Figure } from "./compare.js";
 
-const comparisons: ReadonlyArray<{
-  readonly id: string;
-  readonly ours: SetupKey;
-  readonly baseline: SetupKey;
-  readonly target?: Target;
-}> = [
+const comparisons: readonly Comparison[] = [
   {
     id: "b1",
     ours: "normal",
@@ -69,7 +64,7 @@ export async function throughput(ctx: BenchContext): Promise<RowResult> {
     }
   }
 
-  const figure = (key: SetupKey): { value?: number; note?: string } => {
+  const figure = (key: SetupKey): Figure => {
     const { setup, reason } = setupOf(env, key);
     if (!setup) return { note: reason };
     const t = tallies.get(key)!;
@@ -79,19 +74,14 @@ export async function throughput(ctx: BenchContext): Promise<RowResult> {
       note: failed > 0 ? `${failed} of ${t.tasks} tasks failed` : undefined,
     };
   };
-  const rows: Row[] = comparisons.map(({ id, ours, baseline, target }) => {
-    const o = figure(ours);
-    const b = figure(baseline);
-    return {
-      id,
-      name: `throughput N=${total} M=${concurrency}: ${setupNames[ours]} vs ${setupNames[baseline]}`,
-      unit: "tasks/s",
-      ours: o.value,
-      baseline: b.value,
-      target,
-      note: o.note ?? b.note,
-    };
-  });
+  const rows = comparisons.map((c) =>
+    comparisonRow(
+      c,
+      `throughput N=${total} M=${concurrency}: ${setupNames[c.ours]} vs ${setupNames[c.baseline]}`,
+      "tasks/s",
+      figure,
+    ),
+  );
   const chart = distributionChart(
     `Under load: ctr run --rm wall time, ${concurrency} at a time`,
     "milliseconds (box: middle half, bar: median)",
