@@ -1,6 +1,4 @@
-import { writeSync } from "node:fs";
-import path from "node:path";
-import { parseShimArgs, type ShimArgs } from "../cli/args.js";
+import { dispatchShim, fail } from "../cli/dispatch.js";
 import { defaultDaemonName, managerSocketPath } from "./defaults.js";
 
 /** What makes a shared-mode thin shim. */
@@ -25,60 +23,19 @@ export interface SharedClientOptions {
  * start path, so each action loads only what it needs, and no engine code is in it at all.
  */
 export function runSharedClient(options: SharedClientOptions): void {
-  const program = path.basename(process.argv[1] ?? options.runtime);
-  let args: ShimArgs;
-  try {
-    args = parseShimArgs(process.argv.slice(2));
-  } catch (err) {
-    fail(`${program}: ${(err as Error).message}`, 2);
-  }
   const target = {
     managerSocket: managerSocketPath(options.managerSocket),
     daemon: options.daemon ?? defaultDaemonName,
   };
-  switch (args.action) {
-    case "version":
-      writeSync(
-        1,
-        `${program}:\n  Runtime: ${options.runtime}\n  Version: ${options.version ?? "dev"}\n`,
-      );
-      return;
-    case "start":
-      // stdout+stderr become the address containerd dials: print the address, or on failure
-      // only the error, which containerd shows as the reason the task could not be created.
-      void import("./client-start.js")
-        .then(({ startSandbox }) => startSandbox(args, target))
-        .then(
-          (address) => exit(() => writeSync(1, address)),
-          (err: unknown) => fail(`${program} start: ${errorText(err)}`, 1),
-        );
-      return;
-    case "delete":
-      void import("./client-delete.js")
-        .then(({ deleteContainer }) => deleteContainer(args, target))
-        .then(
-          (response) => exit(() => writeSync(1, response)),
-          (err: unknown) => fail(`${program} delete: ${errorText(err)}`, 1),
-        );
-      return;
-    case "serve":
+  dispatchShim({
+    runtime: options.runtime,
+    version: options.version,
+    start: async (args) => (await import("./client-start.js")).startSandbox(args, target),
+    delete: async (args) => (await import("./client-delete.js")).deleteContainer(args, target),
+    serve: (_args, program) =>
       fail(
         `${program}: this shim has no daemon of its own; ${target.daemon} serves its containers`,
         2,
-      );
-  }
-}
-
-function exit(write: () => void): never {
-  write();
-  process.exit(0);
-}
-
-function fail(message: string, code: number): never {
-  writeSync(2, message + "\n");
-  process.exit(code);
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
+      ),
+  });
 }
