@@ -11,31 +11,40 @@ export interface Logger {
 /** A logger that drops everything. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+/** Options of a {@link LogfmtLogger}. */
+export interface LogfmtOptions {
+  readonly debug?: boolean | undefined;
+  /** Fields added to every line. */
+  readonly fields?: Readonly<Record<string, string>> | undefined;
+}
+
 /**
- * Logs to the bundle's `log` FIFO, which containerd copies to its own log (shim-protocol.md §3.8).
- * Opened non-blocking: containerd holds the read end, and when it restarts, writes fail with
- * EPIPE/EAGAIN — a lost log line is better than a shim that blocks, so errors are dropped.
- * Lines are logfmt, like containerd's own.
+ * logfmt lines, like containerd's own, written to a file descriptor. A line that cannot be
+ * written (EAGAIN on a full pipe, EPIPE when the reader is gone) is dropped: a lost log line is
+ * better than a shim that blocks.
  */
-export class FifoLogger implements Logger {
+export class LogfmtLogger implements Logger {
   #fd: number | undefined;
-  readonly #debug: boolean;
+  readonly #options: LogfmtOptions;
   readonly #fields: string;
 
-  constructor(file: string, options: { debug: boolean; fields?: Record<string, string> }) {
-    this.#debug = options.debug;
-    this.#fields = Object.entries(options.fields ?? {})
-      .map(([k, v]) => ` ${k}=${quote(v)}`)
-      .join("");
-    try {
-      this.#fd = openSync(file, constants.O_WRONLY | constants.O_NONBLOCK);
-    } catch {
-      this.#fd = undefined;
-    }
+  /** Logs to `fd`; undefined drops every line. */
+  constructor(fd: number | undefined, options: LogfmtOptions = {}) {
+    this.#fd = fd;
+    this.#options = options;
+    this.#fields = formatFields(options.fields ?? {});
+  }
+
+  /** A logger on the same fd that adds `fields` to every line. */
+  with(fields: Readonly<Record<string, string>>): LogfmtLogger {
+    return new LogfmtLogger(this.#fd, {
+      ...this.#options,
+      fields: { ...this.#options.fields, ...fields },
+    });
   }
 
   debug(msg: string, fields?: Record<string, unknown>): void {
-    if (this.#debug) this.#write("debug", msg, fields);
+    if (this.#options.debug) this.#write("debug", msg, fields);
   }
   info(msg: string, fields?: Record<string, unknown>): void {
     this.#write("info", msg, fields);
@@ -47,6 +56,7 @@ export class FifoLogger implements Logger {
     this.#write("error", msg, fields);
   }
 
+  /** Closes the fd; later lines are dropped. */
   close(): void {
     if (this.#fd !== undefined) closeSync(this.#fd);
     this.#fd = undefined;
@@ -55,13 +65,38 @@ export class FifoLogger implements Logger {
   #write(level: string, msg: string, fields?: Record<string, unknown>): void {
     if (this.#fd === undefined) return;
     let line = `time="${new Date().toISOString()}" level=${level} msg=${quote(msg)}${this.#fields}`;
-    for (const [k, v] of Object.entries(fields ?? {})) line += ` ${k}=${quote(String(v))}`;
+    if (fields) line += formatFields(fields);
     try {
       writeSync(this.#fd, line + "\n");
     } catch {
-      // EPIPE or EAGAIN while containerd restarts; see the class comment.
+      // EAGAIN or EPIPE: see the class comment.
     }
   }
+}
+
+/**
+ * Logs to the bundle's `log` FIFO, which containerd copies to its own log (shim-protocol.md §3.8).
+ * Opened non-blocking: containerd holds the read end, and while it restarts writes fail with
+ * EPIPE/EAGAIN, which the logger drops.
+ */
+export class FifoLogger extends LogfmtLogger {
+  constructor(file: string, options: LogfmtOptions = {}) {
+    super(openFifo(file), options);
+  }
+}
+
+function openFifo(file: string): number | undefined {
+  try {
+    return openSync(file, constants.O_WRONLY | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+}
+
+function formatFields(fields: Readonly<Record<string, unknown>>): string {
+  let out = "";
+  for (const [k, v] of Object.entries(fields)) out += ` ${k}=${quote(String(v))}`;
+  return out;
 }
 
 function quote(v: string): string {
