@@ -45,7 +45,9 @@ export function createPathCalls(ctx: WasiContext, layout: Layout): Calls {
     return using(
       () => at(fd, Rights.PATH_FILESTAT_GET, ptr, len, follow),
       (r) => {
-        const st = lstatSync(hostPath(r), { bigint: true });
+        if (r.missing) throw new WasiErrno(Errno.NOENT);
+        // A following lookup has already lstat'ed the name: the very call made here otherwise.
+        const st = r.stat ?? lstatSync(hostPath(r), { bigint: true });
         if (r.mustBeDir && !st.isDirectory()) throw new WasiErrno(Errno.NOTDIR);
         writeFilestat(ctx.mem.refresh(), out, st, layout);
       },

@@ -37,17 +37,28 @@ function code(error: unknown): string | undefined {
   return (error as { code?: string } | null)?.code;
 }
 
+/** A host fd path_open made, and what it is. */
+interface Opened {
+  readonly hostFd: number;
+  readonly filetype: number;
+}
+
 /**
  * Opens a resolved name with `flags` without following a symlink in it. A file that O_CREAT
- * makes is new, hence regular; anything that exists is pinned, vetted and reopened.
+ * makes is new, hence regular; anything that exists is pinned, vetted and reopened, and the pin's
+ * stat is the reopened fd's (the same inode), so no second fstat is needed.
  */
-function openResolved(r: Resolved, flags: number): number {
+function openResolved(r: Resolved, flags: number): Opened {
   const path = hostPath(r);
   if ((flags & O_CREAT) !== 0) {
-    try {
-      return openSync(path, flags | O_EXCL | O_NOFOLLOW, 0o666);
-    } catch (error) {
-      if (code(error) !== "EEXIST" || (flags & O_EXCL) !== 0) throw error;
+    // A name the walk saw existing is not created again (an EEXIST costs a thrown error).
+    if (r.stat === undefined || (flags & O_EXCL) !== 0) {
+      try {
+        const hostFd = openSync(path, flags | O_EXCL | O_NOFOLLOW, 0o666);
+        return { hostFd, filetype: Filetype.REGULAR_FILE };
+      } catch (error) {
+        if (code(error) !== "EEXIST" || (flags & O_EXCL) !== 0) throw error;
+      }
     }
     flags &= ~O_CREAT; // it exists: open it like any existing file
   }
@@ -59,7 +70,8 @@ function openResolved(r: Resolved, flags: number): number {
       throw new WasiErrno(Errno.ACCES);
     }
     // The magic link reopens the pinned inode itself; O_NOFOLLOW would refuse the link.
-    return openSync(`/proc/self/fd/${pinned}`, flags & ~(O_NOFOLLOW | O_EXCL));
+    const hostFd = openSync(`/proc/self/fd/${pinned}`, flags & ~(O_NOFOLLOW | O_EXCL));
+    return { hostFd, filetype: filetypeOf(st) };
   } finally {
     closeSync(pinned);
   }
@@ -111,10 +123,9 @@ export function createPathOpen(ctx: WasiContext): Calls {
             flags &= ~O_CREAT;
           }
         }
-        const hostFd = openResolved(r, flags);
+        const { hostFd, filetype } = openResolved(r, flags);
         let entry: FdEntry;
         try {
-          const filetype = filetypeOf(fstatSync(hostFd));
           entry = {
             hostFd,
             owned: true,
@@ -159,11 +170,7 @@ export function createPathOpen(ctx: WasiContext): Calls {
 }
 
 function exists(r: Resolved): boolean {
-  try {
-    lstatSync(hostPath(r));
-    return true;
-  } catch (error) {
-    if (code(error) === "ENOENT") return false;
-    throw error;
-  }
+  if (r.stat !== undefined) return true;
+  if (r.missing) return false;
+  return lstatSync(hostPath(r), { throwIfNoEntry: false }) !== undefined;
 }

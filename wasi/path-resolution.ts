@@ -1,12 +1,15 @@
 // Confinement: every guest path is resolved beneath its preopen, one component at a time, by this
-// module — never by the kernel. Node has no openat(), so each step opens the next component with
-// O_PATH|O_NOFOLLOW through "/proc/self/fd/<dir fd>/<name>": the kernel follows that magic link to
-// the directory *object* we hold, so the lookup is as race-free as openat(dirfd, name). Symlinks
-// are read and spliced in here; ".." pops a directory we hold; nothing ever asks the kernel to
-// follow a link or walk "..". A directory swapped for a symlink mid-walk is therefore either seen
-// as a symlink (and resolved here, confined) or makes the final no-follow operation fail.
+// module — never by the kernel. Node has no openat(), so each step opens the next directory with
+// O_PATH|O_NOFOLLOW|O_DIRECTORY through "/proc/self/fd/<dir fd>/<name>": the kernel follows that
+// magic link to the directory *object* we hold, so the lookup is as race-free as
+// openat(dirfd, name), and the open fails for anything but a real directory. The last component
+// is only lstat'ed (through the same magic link): the final operation names it without following.
+// Symlinks are read and spliced in here; ".." pops a directory we hold; nothing ever asks the
+// kernel to follow a link or walk "..". A directory swapped for a symlink mid-walk is therefore
+// either seen as a symlink (and resolved here, confined) or makes the final no-follow operation
+// fail.
 
-import { closeSync, constants, fstatSync, openSync, readlinkSync, type Stats } from "node:fs";
+import { closeSync, constants, lstatSync, openSync, readlinkSync, type BigIntStats } from "node:fs";
 import { Errno, WasiErrno } from "./errno.js";
 import { Filetype } from "./abi.js";
 import type { WasiContext } from "./context.js";
@@ -17,6 +20,10 @@ import { needRight, type FdEntry, type PreopenRoot } from "./fd-table.js";
 const O_PATH = 0o10000000;
 /** Linux's MAXSYMLINKS: more expansions than this in one lookup is ELOOP. */
 export const MAX_SYMLINKS = 40;
+/** The last component's lstat: bigint, as path_filestat_get reuses it; no exception if missing. */
+const LSTAT_LAST = { bigint: true, throwIfNoEntry: false } as const;
+/** An intermediate component's lstat, which only needs its type. */
+const LSTAT_TYPE = { throwIfNoEntry: false } as const;
 
 /** Where a resolved path's last component is: a directory we hold and one name inside it. */
 export interface Resolved {
@@ -32,6 +39,14 @@ export interface Resolved {
   readonly ownsDirFd: boolean;
   /** The components from the root to the named object (what a directory fd records). */
   readonly relPath: readonly string[];
+  /**
+   * The name's lstat, when the walk took one (a lookup that follows or must reach a directory,
+   * and found something other than a symlink); undefined otherwise. Taken before the final
+   * operation, so it is a hint for that operation, never a substitute for its no-follow checks.
+   */
+  readonly stat: BigIntStats | undefined;
+  /** The walk looked and the name did not exist (it may be created). */
+  readonly missing: boolean;
 }
 
 /** The host path that reaches a resolved name without any further symlink or ".." lookup. */
@@ -95,13 +110,13 @@ export function resolve(start: FdEntry, path: string, follow: boolean): Resolved
   const closeFrom = (from: number): void => {
     while (stack.length > from) closeSync(stack.pop() as number);
   };
-  const result = (name: string): Resolved => {
+  const result = (name: string, stat: BigIntStats | undefined, missing: boolean): Resolved => {
     const dirFd = stack[stack.length - 1] as number;
     const owns = stack.length > 1;
     if (owns) stack.pop();
     closeFrom(1);
     const relPath = name === "." ? trail : [...trail, name];
-    return { dirFd, name, mustBeDir, root, ownsDirFd: owns, relPath };
+    return { dirFd, name, mustBeDir, root, ownsDirFd: owns, relPath, stat, missing };
   };
 
   try {
@@ -122,66 +137,78 @@ export function resolve(start: FdEntry, path: string, follow: boolean): Resolved
       }
       const last = pending.length === 0;
       const parent = stack[stack.length - 1] as number;
-      if (last && !follow && !mustBeDir) return result(name);
-      let fd: number;
-      try {
-        fd = openSync(`/proc/self/fd/${parent}/${name}`, O_PATH | constants.O_NOFOLLOW);
-      } catch (error) {
-        if (last && (error as { code?: string }).code === "ENOENT") return result(name);
-        throw error;
-      }
-      let st: Stats;
-      try {
-        st = fstatSync(fd);
-      } catch (error) {
-        closeSync(fd);
-        throw error;
-      }
-      if (st.isSymbolicLink()) {
-        closeSync(fd);
-        if (++links > MAX_SYMLINKS) throw new WasiErrno(Errno.LOOP);
-        // Read by name: if the link is swapped meanwhile we resolve the new target — still here.
-        let target: string;
-        try {
-          target = readlinkSync(`/proc/self/fd/${parent}/${name}`);
-        } catch (error) {
-          // Replaced by a non-link (EINVAL) or removed (ENOENT) since the open: look again.
-          const code = (error as { code?: string }).code;
-          if (code !== "EINVAL" && code !== "ENOENT") throw error;
+      if (last && !follow && !mustBeDir) return result(name, undefined, false);
+      const at = `/proc/self/fd/${parent}/${name}`;
+      if (last) {
+        // The last name is not held open: the final operation acts on it by name without
+        // following, so an lstat tells all we need — and a missing name costs no exception.
+        const st = lstatSync(at, LSTAT_LAST);
+        if (st === undefined) return result(name, undefined, true);
+        if (!st.isSymbolicLink()) {
+          if (mustBeDir && !st.isDirectory()) throw new WasiErrno(Errno.NOTDIR);
+          return result(name, st, false);
+        }
+      } else {
+        // O_DIRECTORY makes the open itself the check: it fails for a symlink or a non-directory.
+        const fd = openDirectory(at);
+        if (fd !== undefined) {
+          stack.push(fd);
+          trail.push(name);
+          continue;
+        }
+        const st = lstatSync(at, LSTAT_TYPE);
+        if (st === undefined || st.isDirectory()) {
+          // Removed, or made a directory, since the open: look again.
+          if (++links > MAX_SYMLINKS) throw new WasiErrno(Errno.LOOP);
           pending.push(name);
           continue;
         }
-        if (target === "") throw new WasiErrno(Errno.NOENT);
-        if (last && target.endsWith("/")) mustBeDir = true;
-        if (target.startsWith("/")) {
-          const inside = beneathRoot(root, target);
-          if (inside === undefined) throw new WasiErrno(Errno.NOTCAPABLE);
-          closeFrom(1);
-          stack[0] = root.hostFd;
-          below = [];
-          trail = [];
-          pushComponents(pending, inside.join("/"));
-        } else {
-          pushComponents(pending, target);
-        }
-        if (last && pending.length === 0) return result("."); // a link to "." or to the root
+        if (!st.isSymbolicLink()) throw new WasiErrno(Errno.NOTDIR);
+      }
+      if (++links > MAX_SYMLINKS) throw new WasiErrno(Errno.LOOP);
+      // Read by name: if the link is swapped meanwhile we resolve the new target — still here.
+      let target: string;
+      try {
+        target = readlinkSync(at);
+      } catch (error) {
+        // Replaced by a non-link (EINVAL) or removed (ENOENT) since the lstat: look again.
+        const code = (error as { code?: string }).code;
+        if (code !== "EINVAL" && code !== "ENOENT") throw error;
+        pending.push(name);
         continue;
       }
-      if (last) {
-        closeSync(fd);
-        if (mustBeDir && !st.isDirectory()) throw new WasiErrno(Errno.NOTDIR);
-        return result(name);
+      if (target === "") throw new WasiErrno(Errno.NOENT);
+      if (last && target.endsWith("/")) mustBeDir = true;
+      if (target.startsWith("/")) {
+        const inside = beneathRoot(root, target);
+        if (inside === undefined) throw new WasiErrno(Errno.NOTCAPABLE);
+        closeFrom(1);
+        stack[0] = root.hostFd;
+        below = [];
+        trail = [];
+        pushComponents(pending, inside.join("/"));
+      } else {
+        pushComponents(pending, target);
       }
-      if (!st.isDirectory()) {
-        closeSync(fd);
-        throw new WasiErrno(Errno.NOTDIR);
-      }
-      stack.push(fd);
-      trail.push(name);
+      // A link to "." or to the root.
+      if (last && pending.length === 0) return result(".", undefined, false);
     }
-    return result(".");
+    return result(".", undefined, false);
   } catch (error) {
     closeFrom(1);
+    throw error;
+  }
+}
+
+/**
+ * Opens an intermediate component as an O_PATH directory fd without following it; undefined when
+ * it is no directory (a symlink among them: the caller looks at what it is).
+ */
+function openDirectory(at: string): number | undefined {
+  try {
+    return openSync(at, O_PATH | constants.O_NOFOLLOW | constants.O_DIRECTORY);
+  } catch (error) {
+    if ((error as { code?: string }).code === "ENOTDIR") return undefined;
     throw error;
   }
 }
