@@ -11,8 +11,13 @@ export interface Params {
   readonly throughputTotal: number;
   readonly throughputConcurrency: number;
   readonly throughputRounds: number;
-  /** Memory: numbers of idle containers, and how long they idle before PSS is read. */
+  /**
+   * Memory: numbers of idle containers for every setup, and the larger ones that only shared mode
+   * runs (each other setup has a process or more per container: 500 normal-mode shims would need
+   * ~25 GiB); how long they idle before PSS is read.
+   */
   readonly memoryCounts: readonly number[];
+  readonly memorySharedOnlyCounts: readonly number[];
   readonly memorySettleMs: number;
   /** Compute: n-body steps (~1 s natively at 4M on the reference machine) and samples. */
   readonly computeSteps: number;
@@ -37,7 +42,9 @@ export const fullParams: Params = {
   throughputTotal: 1000,
   throughputConcurrency: 8,
   throughputRounds: 4,
-  memoryCounts: [1, 10, 100],
+  // Issue 6: shared mode at K = 10, 100 and 500, normal mode and runc beside it at 10 and 100.
+  memoryCounts: [10, 100],
+  memorySharedOnlyCounts: [500],
   memorySettleMs: 2000,
   computeSteps: 4_000_000,
   computeSamples: 5,
@@ -58,6 +65,7 @@ export const quickParams: Params = {
   throughputConcurrency: 4,
   throughputRounds: 2,
   memoryCounts: [1, 3],
+  memorySharedOnlyCounts: [],
   memorySettleMs: 500,
   computeSteps: 100_000,
   computeSamples: 1,
