@@ -19,23 +19,32 @@ function idleScript(t: { after(fn: () => void): void }): URL {
 const exited = (w: Worker) => new Promise<void>((resolve) => w.once("exit", () => resolve()));
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 describe("WarmWorkerPool", () => {
-  it("keeps its warm workers after a burst, and terminates the surplus as it comes back", async (t) => {
-    const pool = new WarmWorkerPool({ warm: 2, script: idleScript(t) });
+  it("reuses the workers that come back, and ends the surplus once it sat idle", async (t) => {
+    const pool = new WarmWorkerPool({ warm: 2, surplusIdleMs: 200, script: idleScript(t) });
     t.after(() => pool.close());
     pool.prewarm();
     const burst = [pool.take(), pool.take(), pool.take(), pool.take()];
     assert.equal(new Set(burst).size, 4);
     await turn(); // the pool refills to 2 idle workers
-    const surplus = burst.map(exited);
     for (const w of burst) pool.release(w);
-    // Two idle workers were spawned by the refill, so all four from the burst are surplus.
-    await Promise.all(surplus);
+    assert.equal(pool.idle, 6);
+    // A steady stream of containers takes back a worker that just finished: no thread boot.
+    const again = pool.take();
+    assert.ok(burst.includes(again), "the next container reuses a returned worker");
+    pool.release(again);
+    // Once the burst is over, the pool shrinks back to its warm workers, ending those idle longest.
+    await until(() => pool.idle === 2);
     const kept = [pool.take(), pool.take()];
     assert.ok(
-      kept.every((w) => !burst.includes(w)),
-      "the warm ones are the refill's",
+      kept.every((w) => burst.includes(w)),
+      "the warm ones are the most recently used",
     );
+    await Promise.all(burst.filter((w) => !kept.includes(w)).map(exited));
     for (const w of kept) pool.release(w);
   });
 

@@ -3,8 +3,14 @@ import { WorkerPool } from "./worker-pool.js";
 
 /** Options of a {@link WarmWorkerPool}. */
 export interface WarmWorkerPoolOptions {
-  /** Idle workers kept ready, and the most kept once a burst is over; default 4. */
+  /** Idle workers kept ready at all times; default 4. */
   readonly warm?: number;
+  /**
+   * How long a worker beyond `warm` may sit idle before it is terminated; default 2 s. Shorter
+   * returns memory sooner after a burst; too short makes a steady stream of containers pay a
+   * thread boot each (~40 ms of CPU) for a worker that the next one would have reused.
+   */
+  readonly surplusIdleMs?: number;
   /** The worker entry point (default: beside the bundle, or the TypeScript source). */
   readonly script?: URL;
 }
@@ -13,18 +19,23 @@ export interface WarmWorkerPoolOptions {
  * A worker pool for a long-lived process that runs many containers (the shared-mode daemon): it
  * keeps `warm` idle workers at all times, topping the pool up right after each `take`, so that a
  * container never waits for a thread to boot (~40 ms; an instance in a warm worker starts in
- * well under a millisecond, architecture doc decision 3). Workers beyond `warm` that come back
- * after a burst are terminated, so the process's memory returns to its resting size.
+ * well under a millisecond, architecture doc decision 3). Workers that come back while `warm`
+ * are idle already stay until they have been idle for `surplusIdleMs`: under a steady load they
+ * are what the next containers take, so a container costs no thread boot at all; once a burst is
+ * over they are terminated and the process's memory returns to its resting size.
  */
 export class WarmWorkerPool extends WorkerPool {
   readonly #warm: number;
+  readonly #surplusIdleMs: number;
   #refill: NodeJS.Immediate | undefined;
+  #trim: NodeJS.Timeout | undefined;
   #closed = false;
 
   constructor(options: WarmWorkerPoolOptions = {}) {
     const warm = options.warm ?? 4;
-    super({ ...(options.script ? { script: options.script } : {}), maxIdle: warm });
+    super({ ...(options.script ? { script: options.script } : {}), maxIdle: Infinity });
     this.#warm = warm;
+    this.#surplusIdleMs = options.surplusIdleMs ?? 2_000;
   }
 
   /** Starts the warm workers now (at least `warm`, whatever `count` asks for). */
@@ -43,10 +54,24 @@ export class WarmWorkerPool extends WorkerPool {
     return worker;
   }
 
+  override release(worker: Worker): void {
+    super.release(worker);
+    if (this.idle > this.#warm) this.#scheduleTrim(this.#surplusIdleMs);
+  }
+
   override close(): Promise<void> {
     this.#closed = true;
     if (this.#refill) clearImmediate(this.#refill);
-    this.#refill = undefined;
+    clearTimeout(this.#trim);
+    this.#refill = this.#trim = undefined;
     return super.close();
+  }
+
+  #scheduleTrim(delayMs: number): void {
+    this.#trim ??= setTimeout(() => {
+      this.#trim = undefined;
+      // Workers released since the timer was set are not idle long enough yet: look again later.
+      if (this.trimIdle(this.#warm, this.#surplusIdleMs) > 0) this.#scheduleTrim(delayMs / 4);
+    }, delayMs).unref();
   }
 }

@@ -25,7 +25,9 @@ const workerHeapLimits = { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb:
  */
 export class WorkerPool {
   readonly #script: URL;
+  /** Most recently released last: `take` reuses the warmest, `trimIdle` ends the coldest. */
   readonly #idle: Worker[] = [];
+  readonly #idleSince = new WeakMap<Worker, number>();
   readonly #maxIdle: number;
   #closed = false;
 
@@ -39,7 +41,11 @@ export class WorkerPool {
    * doc decision 6) overlaps whatever the process does next.
    */
   prewarm(count = 1): void {
-    while (this.#idle.length < count) this.#idle.push(this.#spawn());
+    while (this.#idle.length < count) {
+      const worker = this.#spawn();
+      this.#idleSince.set(worker, performance.now());
+      this.#idle.push(worker);
+    }
   }
 
   /** A worker to run one module on; ref'd until it is released. */
@@ -57,7 +63,27 @@ export class WorkerPool {
       return;
     }
     worker.unref();
+    this.#idleSince.set(worker, performance.now());
     this.#idle.push(worker);
+  }
+
+  /** How many workers are idle now. */
+  get idle(): number {
+    return this.#idle.length;
+  }
+
+  /**
+   * Terminates idle workers beyond the `keep` most recently used, if they have been idle for
+   * at least `idleForMs`. Returns how many beyond `keep` are left (idle for less time).
+   */
+  protected trimIdle(keep: number, idleForMs: number): number {
+    const now = performance.now();
+    let surplus = this.#idle.length - keep;
+    while (surplus > 0 && now - (this.#idleSince.get(this.#idle[0]!) ?? 0) >= idleForMs) {
+      void this.#idle.shift()!.terminate();
+      surplus--;
+    }
+    return Math.max(0, surplus);
   }
 
   /** Terminates the idle workers; workers in use end with their runs. */
