@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when the committed generated code (api/gen, ttrpc/gen, test/cri/gen) differs from what the
+# Fails when the committed generated code (api/gen, ttrpc/gen, test/cri/gen, test/containerd-api/gen) differs from what the
 # .proto files produce now. Generates into a temporary directory and compares, so the tree is never
 # touched.
 set -euo pipefail
@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 bash scripts/generate.sh "$tmp"
 status=0
-for layer in api ttrpc test/cri; do
+for layer in api ttrpc test/cri test/containerd-api; do
   if ! diff -r -u "$layer/gen" "$tmp/$layer/gen" >"$tmp/${layer//\//-}.diff" 2>&1; then
     echo "check-generated: $layer/gen is stale: it differs from a fresh generation from $layer/proto." >&2
     echo "check-generated: run 'make generate' and commit the result. Differences:" >&2

@@ -1,6 +1,7 @@
-// Row b, throughput: the stress driver (N hello containers, M at a time, `ctr run --rm` each) for
-// every setup. The N tasks of a setup are split into rounds and the setups take turns round by
-// round, so a busy stretch of the machine falls on all of them; tasks/s = tasks ÷ summed time.
+// Row b, throughput: the stress driver (N hello containers, M at a time, each run as `ctr run --rm`
+// would, through containerd's API) for every setup. The N tasks of a setup are split into rounds
+// and the setups take turns round by round, so a busy stretch of the machine falls on all of
+// them; tasks/s = tasks ÷ summed time.
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
 import { setupNames, type SetupKey } from "../setups.js";
 import { rotation, sum } from "../stats.js";
