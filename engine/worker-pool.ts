@@ -27,7 +27,6 @@ export class WorkerPool {
   readonly #script: URL;
   /** Most recently released last: `take` reuses the warmest, `trimIdle` ends the coldest. */
   readonly #idle: Worker[] = [];
-  readonly #idleSince = new WeakMap<Worker, number>();
   readonly #maxIdle: number;
   #closed = false;
 
@@ -41,11 +40,7 @@ export class WorkerPool {
    * doc decision 6) overlaps whatever the process does next.
    */
   prewarm(count = 1): void {
-    while (this.#idle.length < count) {
-      const worker = this.#spawn();
-      this.#idleSince.set(worker, performance.now());
-      this.#idle.push(worker);
-    }
+    while (this.#idle.length < count) this.#idle.push(this.#spawn());
   }
 
   /** A worker to run one module on; ref'd until it is released. */
@@ -63,7 +58,6 @@ export class WorkerPool {
       return;
     }
     worker.unref();
-    this.#idleSince.set(worker, performance.now());
     this.#idle.push(worker);
   }
 
@@ -72,18 +66,9 @@ export class WorkerPool {
     return this.#idle.length;
   }
 
-  /**
-   * Terminates idle workers beyond the `keep` most recently used, if they have been idle for
-   * at least `idleForMs`. Returns how many beyond `keep` are left (idle for less time).
-   */
-  protected trimIdle(keep: number, idleForMs: number): number {
-    const now = performance.now();
-    let surplus = this.#idle.length - keep;
-    while (surplus > 0 && now - (this.#idleSince.get(this.#idle[0]!) ?? 0) >= idleForMs) {
-      void this.#idle.shift()!.terminate();
-      surplus--;
-    }
-    return Math.max(0, surplus);
+  /** Terminates the `count` idle workers that have been idle longest. */
+  protected trimIdle(count: number): void {
+    for (const worker of this.#idle.splice(0, count)) void worker.terminate();
   }
 
   /** Terminates the idle workers; workers in use end with their runs. */
