@@ -52,3 +52,13 @@ export function processTrees(roots: readonly number[]): number[] {
 export function treePssKiB(roots: readonly number[]): number {
   return processTrees(roots).reduce((total, pid) => total + pssKiB(pid), 0);
 }
+
+/** The number of threads of a process (/proc/<pid>/status), or 0 if it is gone. */
+export function threadCount(pid: number): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return Number(/^Threads:\s+(\d+)$/m.exec(status)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}

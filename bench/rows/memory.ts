@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Containerd } from "../../test/harness/containerd.js";
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
-import { processTrees, pssKiB, treePssKiB } from "../pss.js";
+import { processTrees, pssKiB, threadCount, treePssKiB } from "../pss.js";
 import { setupNames, type ContainerSetup, type SetupKey } from "../setups.js";
 import { median, rotation } from "../stats.js";
 import { logLineChart } from "../svg.js";
@@ -19,6 +19,9 @@ const START_CONCURRENCY = 4;
 const READINGS = 3;
 /** ctr accepts many ids per `task rm` / `container rm`; this many per call. */
 const IDS_PER_CALL = 25;
+/** The shared daemon is settled once its thread count held this long (and at most this long). */
+const DAEMON_STEADY_MS = 3000;
+const DAEMON_SETTLE_MAX_MS = 60_000;
 
 /** Rows per count; the id gets the count appended ("c1-10"). */
 const comparisons: readonly Comparison[] = [
@@ -124,6 +127,7 @@ async function measure(
   settleMs: number,
 ): Promise<Measurement> {
   const roots = () => [...c.shimPids(), ...(daemonPid === undefined ? [] : [daemonPid])];
+  if (daemonPid !== undefined) await daemonSettled(daemonPid);
   const baseKiB = daemonPid === undefined ? 0 : treePssKiB([daemonPid]);
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   try {
@@ -144,6 +148,22 @@ async function measure(
     return { count, readingsKiB: [], processes: 0, baseKiB, perContainerMiB: Number.NaN, error };
   } finally {
     await removeAll(c, ids);
+  }
+}
+
+/**
+ * Waits until the shared daemon's worker threads stop changing in number: after the previous
+ * measurement's containers its pool may keep their workers idle a while before ending them, and
+ * a base read while they are still there would let the next containers reuse them and look free.
+ */
+async function daemonSettled(pid: number): Promise<void> {
+  const deadline = Date.now() + DAEMON_SETTLE_MAX_MS;
+  let threads = threadCount(pid);
+  let steadySince = Date.now();
+  while (Date.now() - steadySince < DAEMON_STEADY_MS && Date.now() < deadline) {
+    await sleep(250);
+    const now = threadCount(pid);
+    if (now !== threads) [threads, steadySince] = [now, Date.now()];
   }
 }
 
