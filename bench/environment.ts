@@ -73,13 +73,13 @@ export async function prepareEnvironment(options: {
     tars.add(tar);
   }
 
-  // The shared daemon comes first: containerd must find its thin client on PATH.
+  // The shared daemon comes first: containerd's environment names its socket.
   const sharedDaemon = setups.some((s) => s.key === "shared")
     ? await startSharedDaemon()
     : undefined;
   let containerd: Containerd;
   try {
-    containerd = await startContainerd({ binDir: sharedDaemon?.binDir ?? binDir });
+    containerd = await startContainerd(sharedDaemon?.containerdOptions ?? { binDir });
   } catch (err) {
     await sharedDaemon?.stop();
     throw err;

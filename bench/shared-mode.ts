@@ -3,10 +3,8 @@
 // then its rows print "not built".
 //
 // The daemon is the end-to-end tests' private one (test/e2e/v8d.ts): its own manager socket in a
-// temporary directory, and a bin directory for containerd's PATH in which the thin client is a
-// one-line sh wrapper that aims it at that socket (containerd gives shims its own environment,
-// which the harness keeps clean). The wrapper costs each shared-mode start and delete one more
-// exec of /bin/sh, about a millisecond; an installed shared mode does not pay it.
+// temporary directory, named to the thin client by CONTAINERD_V8D_SOCKET in containerd's
+// environment, which shims inherit.
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { startV8d, type V8d } from "../test/e2e/v8d.js";
@@ -21,8 +19,8 @@ export function sharedModeBuilt(binDir: string): boolean {
   );
 }
 
-/** A private shared-mode daemon; `binDir` goes first on containerd's PATH. */
-export type SharedDaemon = Pick<V8d, "pid" | "binDir" | "stop">;
+/** A private shared-mode daemon; containerd is started with its `containerdOptions`. */
+export type SharedDaemon = Pick<V8d, "pid" | "containerdOptions" | "stop">;
 
 /** Starts a private daemon and resolves once its manager socket accepts connections. */
 export function startSharedDaemon(): Promise<SharedDaemon> {

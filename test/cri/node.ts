@@ -125,13 +125,12 @@ export async function startCriNode(
   handler: CriHandler,
   options: CriNodeOptions = {},
 ): Promise<CriNode> {
-  // Shared mode: a private daemon, and its bin directory (the thin client aimed at it) first on
-  // containerd's PATH.
+  // Shared mode: a private daemon, and containerd's environment aiming the thin client at it.
   const daemon = handler.mode === "shared" ? await startV8d() : undefined;
   let containerd: Containerd;
   try {
     containerd = await startContainerd({
-      binDir: daemon?.binDir ?? options.binDir ?? binDir,
+      ...(daemon?.containerdOptions ?? { binDir: options.binDir ?? binDir }),
       config: criConfig(),
     });
   } catch (err) {

@@ -24,7 +24,7 @@ describe(`${containers} containers in one containerd-v8d`, () => {
     requireBuilt();
     assert.ok(binDir);
     v8d = await startV8d();
-    c = await startContainerd({ binDir: v8d.binDir });
+    c = await startContainerd(v8d.containerdOptions);
     assert.equal((await c.ctr(["image", "import", demoImageTar])).code, 0);
   });
   after(async () => {

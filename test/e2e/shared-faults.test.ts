@@ -89,7 +89,7 @@ describe("containerd-v8d under faults", () => {
     requireBuilt();
     // A small default limit, so the bomb without a limit of its own meets it quickly.
     v8d = await startV8d({ args: ["--default-memory-limit", "128"] });
-    c = await startContainerd({ binDir: v8d.binDir });
+    c = await startContainerd(v8d.containerdOptions);
     assert.equal((await c.ctr(["image", "import", demoImageTar])).code, 0);
   });
   after(async () => {

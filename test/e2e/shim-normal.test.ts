@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startContainerd, type Containerd } from "../harness/containerd.js";
+import { startContainerd, type Containerd, type ContainerdOptions } from "../harness/containerd.js";
 import {
   binDir,
   buildFixturesImage,
@@ -18,9 +18,9 @@ import {
 import { bundles, fifosOf, mountsUnder, shimProcesses, shimSockets } from "./leaks.js";
 import { startV8d } from "./v8d.js";
 
-/** What a mode needs around containerd: the shims on its PATH, and what else must be checked. */
+/** What a mode needs around containerd: its options (shims on PATH, environment), and checks. */
 interface ModeSetup {
-  readonly binDir: string;
+  readonly containerd: ContainerdOptions;
   /** Mode-specific leak checks (throws when something is left). */
   assertNothingLeft(): void;
   stop(): Promise<void>;
@@ -36,7 +36,11 @@ const modes: readonly Mode[] = [
   {
     title: "containerd-shim-v8-v1 through containerd",
     runtime: "io.containerd.v8.v1",
-    setUp: async () => ({ binDir, assertNothingLeft: () => {}, stop: async () => {} }),
+    setUp: async () => ({
+      containerd: { binDir },
+      assertNothingLeft: () => {},
+      stop: async () => {},
+    }),
   },
   {
     title: "containerd-shim-v8d-v1 and the containerd-v8d daemon through containerd",
@@ -48,7 +52,7 @@ const modes: readonly Mode[] = [
       }
       const v8d = await startV8d();
       return {
-        binDir: v8d.binDir,
+        containerd: v8d.containerdOptions,
         assertNothingLeft: () =>
           assert.deepEqual(v8d.sandboxes(), [], "the daemon may hold no sandbox"),
         stop: () => v8d.stop(),
@@ -77,7 +81,7 @@ function describeMode({ title, runtime, setUp }: Mode): void {
     before(async () => {
       requireBuilt();
       mode = await setUp();
-      c = await startContainerd({ binDir: mode.binDir });
+      c = await startContainerd(mode.containerd);
       const demo = await c.ctr(["image", "import", demoImageTar]);
       assert.equal(demo.code, 0, demo.stderr);
       const fixtures = await c.ctr(["image", "import", await buildFixturesImage()]);

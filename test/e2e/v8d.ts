@@ -1,25 +1,15 @@
 // A private shared-mode daemon for end-to-end tests: `containerd-v8d` from dist/bin with its
-// manager socket, notes and log in a fresh temporary directory, and a directory to put first on
-// containerd's PATH in which `containerd-shim-v8d-v1` talks to this daemon (and no other). Signals
-// only the pid it started.
+// manager socket, notes and log in a fresh temporary directory, and the containerd options under
+// which `containerd-shim-v8d-v1` talks to this daemon (and no other): dist/bin first on PATH and
+// CONTAINERD_V8D_SOCKET in containerd's environment, which shims inherit. Signals only the pid it
+// started.
 //
 //   const v8d = await startV8d();
-//   const c = await startContainerd({ binDir: v8d.binDir });
+//   const c = await startContainerd(v8d.containerdOptions);
 //   … ctr run --runtime io.containerd.v8d.v1 …
 //   await v8d.stop(); await c.stop();
 import { spawn, type ChildProcess } from "node:child_process";
-import {
-  chmodSync,
-  closeSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -28,12 +18,12 @@ import { binDir as distBin } from "./fixtures.js";
 
 /** A running private daemon. */
 export interface V8d {
-  /** The temporary directory: manager socket, the daemon's notes, its log, `bin/`. */
+  /** The temporary directory: manager socket, the daemon's notes, its log. */
   readonly dir: string;
   /** The manager socket. */
   readonly socket: string;
-  /** For containerd's PATH: the thin shim aimed at this daemon, and the other shims of dist/bin. */
-  readonly binDir: string;
+  /** For startContainerd: every shim of dist/bin, the thin one aimed at this daemon. */
+  readonly containerdOptions: { readonly binDir: string; readonly env: Record<string, string> };
   /** The daemon's pid (changes on restart). */
   readonly pid: number;
   /** The daemon's log (stderr) so far, across restarts. */
@@ -60,8 +50,6 @@ process.once("exit", () => {
 export async function startV8d(options: { readonly args?: readonly string[] } = {}): Promise<V8d> {
   const dir = mkdtempSync(path.join(tmpdir(), "v8d-"));
   const socket = path.join(dir, "manager.sock");
-  const binDir = path.join(dir, "bin");
-  writeShims(binDir, socket);
   const logFile = path.join(dir, "daemon.log");
   let child: ChildProcess | undefined;
   let stopped: Promise<void> | undefined;
@@ -108,7 +96,7 @@ export async function startV8d(options: { readonly args?: readonly string[] } = 
   return {
     dir,
     socket,
-    binDir,
+    containerdOptions: { binDir: distBin, env: { CONTAINERD_V8D_SOCKET: socket } },
     get pid() {
       return child?.pid ?? 0;
     },
@@ -136,26 +124,6 @@ export async function startV8d(options: { readonly args?: readonly string[] } = 
         rmSync(dir, { recursive: true, force: true });
       })()),
   };
-}
-
-/**
- * `bin/containerd-shim-v8d-v1`: a wrapper that aims the real thin shim at `socket` (containerd
- * passes its own environment to shims, so the variable must be set here), beside links to the
- * other shims of dist/bin so that one containerd can run both modes.
- */
-function writeShims(binDir: string, socket: string): void {
-  mkdirSync(binDir, { recursive: true });
-  for (const name of readdirSync(distBin)) {
-    if (!name.startsWith("containerd-shim-") || name.includes(".")) continue;
-    if (name === "containerd-shim-v8d-v1") continue;
-    symlinkSync(path.join(distBin, name), path.join(binDir, name));
-  }
-  const wrapper = path.join(binDir, "containerd-shim-v8d-v1");
-  writeFileSync(
-    wrapper,
-    `#!/bin/sh\nCONTAINERD_V8D_SOCKET='${socket}' exec '${path.join(distBin, "containerd-shim-v8d-v1")}' "$@"\n`,
-  );
-  chmodSync(wrapper, 0o755);
 }
 
 function accepts(socket: string): Promise<boolean> {

@@ -33,6 +33,11 @@ export interface ContainerdOptions {
   readonly binDir?: string;
   /** Also copy containerd's log to this process's stderr as it arrives (for diagnosis). */
   readonly debug?: boolean;
+  /**
+   * Variables added to containerd's clean environment, which its shims inherit: how a test aims
+   * the shared-mode thin shim at a private daemon (`CONTAINERD_V8D_SOCKET`, test/e2e/v8d.ts).
+   */
+  readonly env?: Readonly<Record<string, string>>;
   /** Extra TOML appended to the config; it must start with a table header (`[plugins."…"]`). */
   readonly config?: string;
 }
@@ -137,6 +142,7 @@ class Instance implements Containerd {
     this.#env = {
       PATH: [...(options.binDir ? [options.binDir] : []), ...pathDirs].join(":"),
       HOME: process.env.HOME ?? "/root",
+      ...options.env,
     };
   }
 
