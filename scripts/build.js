@@ -3,6 +3,7 @@
 import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 
 /** dist/bin/<name> ← source. Programs get a shebang and the executable bit. */
 const programs = {
@@ -77,6 +78,7 @@ for (const [name, entry] of Object.entries(workers)) {
   jobs.push(build({ ...common, entryPoints: [entry], outfile: `dist/bin/${name}` }));
 }
 await Promise.all(jobs);
+compileMountAddon();
 
 /**
  * The shim's binary is a small C launcher (shim/cli/launcher.c) that answers containerd's
@@ -95,4 +97,21 @@ function compileLauncher(name) {
       stdio: "inherit",
     },
   );
+}
+
+/**
+ * runwasi-mount.node (shim/native/mount.c): mount(2) and umount2(2) for the shims, so a
+ * container's Create and Delete need no `mount`/`umount` process (shim/rootfs.ts). Built against
+ * the headers of the Node that runs this build (Debian's nodejs ships them); without them the
+ * shims run util-linux's commands instead, as they do from the TypeScript sources.
+ */
+function compileMountAddon() {
+  const include = path.resolve(path.dirname(process.execPath), "../include/node");
+  if (!existsSync(path.join(include, "node_api.h"))) {
+    console.warn(`no Node-API headers in ${include}: the shims will mount with util-linux's mount`);
+    return;
+  }
+  const flags = ["-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", `-I${include}`];
+  const out = "dist/bin/runwasi-mount.node";
+  execFileSync("cc", [...flags, "-o", out, "shim/native/mount.c"], { stdio: "inherit" });
 }
