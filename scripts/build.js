@@ -4,6 +4,7 @@ import { build } from "esbuild";
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { writeCodeCache, writeLoader } from "./code-cache.js";
 
 /** dist/bin/<name> ← source. Programs get a shebang and the executable bit. */
 const programs = {
@@ -55,21 +56,38 @@ const common = {
   logLevel: "warning",
   // import.meta.url has no meaning in CJS; bundles locate siblings through __filename instead.
   define: { "import.meta.url": "__importMetaUrl" },
+  // import() becomes require(): a shim's bundle runs as a vm.Script (code-cache.js), where import()
+  // would need an experimental loader hook.
+  supported: { "dynamic-import": false },
   inject: ["scripts/import-meta-url.js"],
   plugins: [watExternal],
 };
 const jobs = [];
 for (const [name, entry] of Object.entries(programs)) {
   if (!existsSync(entry)) continue;
-  // A shim is its launcher (answers `start` and `delete` without starting Node) plus its bundle.
+  // A shim is its launcher (answers `start` and `delete` without starting Node), the loader the
+  // launcher runs (<name>.cjs) and its bundle with the bundle's V8 code cache (code-cache.js).
   const isShim = name.startsWith("containerd-shim-");
-  const outfile = isShim ? `dist/bin/${name}.cjs` : `dist/bin/${name}`;
+  if (isShim) {
+    const loader = `dist/bin/${name}.cjs`;
+    const bundle = `dist/bin/${name}.bundle.cjs`;
+    jobs.push(
+      // Without comments and indentation the bundle is a third smaller and pure ASCII, which V8
+      // reads and checks against its cache faster (~4 ms per start); the .map keeps the layout.
+      build({ ...common, entryPoints: [entry], outfile: bundle, minifyWhitespace: true }).then(
+        () => {
+          writeLoader(loader, path.basename(bundle));
+          writeCodeCache(loader, bundle);
+          compileLauncher(name);
+        },
+      ),
+    );
+    continue;
+  }
+  const outfile = `dist/bin/${name}`;
   jobs.push(
     build({ ...common, entryPoints: [entry], outfile, banner: { js: "#!/usr/bin/env node" } }).then(
-      () => {
-        chmodSync(outfile, 0o755);
-        if (isShim) compileLauncher(name);
-      },
+      () => chmodSync(outfile, 0o755),
     ),
   );
 }
