@@ -10,7 +10,6 @@ import { registerTaskService } from "../task-service.js";
 import type { ShimArgs } from "./args.js";
 import { hasInheritedListener, inheritedListenerFd } from "./listener.js";
 import type { ShimOptions } from "./run-shim.js";
-import { isServing } from "./start.js";
 
 /** How long a graceful stop may take before the daemon exits anyway. */
 const stopTimeoutMs = 5_000;
@@ -93,6 +92,8 @@ async function listen(server: Server, socketPath: string, log: Logger): Promise<
     await server.listen(socketPath);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
+    // Only here: start.ts brings child_process, which the daemon's start-up path does without.
+    const { isServing } = await import("./start.js");
     if (await isServing(socketPath)) {
       log.info("another shim already serves this group", { socket: socketPath });
       process.exit(0);
