@@ -37,8 +37,8 @@ export interface Resolved {
   readonly root: PreopenRoot;
   /** Whether `dirFd` was opened by the walk and must be closed with `release`. */
   readonly ownsDirFd: boolean;
-  /** The components from the root to the named object (what a directory fd records). */
-  readonly relPath: readonly string[];
+  /** The components from the root to `dirFd` (see `relPathOf`). */
+  readonly dirPath: readonly string[];
   /**
    * The name's lstat, when the walk took one (a lookup that follows or must reach a directory,
    * and found something other than a symlink); undefined otherwise. Taken before the final
@@ -52,6 +52,11 @@ export interface Resolved {
 /** The host path that reaches a resolved name without any further symlink or ".." lookup. */
 export function hostPath(r: Resolved): string {
   return `/proc/self/fd/${r.dirFd}/${r.name}`;
+}
+
+/** The components from the root to the named object (what a directory fd records). */
+export function relPathOf(r: Resolved): readonly string[] {
+  return r.name === "." ? r.dirPath : [...r.dirPath, r.name];
 }
 
 /** Closes the walk's own directory fd, if any. */
@@ -93,6 +98,58 @@ function pushComponents(pending: string[], path: string): void {
  */
 export function resolve(start: FdEntry, path: string, follow: boolean): Resolved {
   const root = start.root;
+  if (plainName(start, path) && root !== undefined) {
+    // Most calls name an entry of the directory itself: no walk, no allocation but the result.
+    if (!follow) return inStart(start, root, path, undefined, false);
+    const stat = lstatSync(`/proc/self/fd/${start.hostFd}/${path}`, LSTAT_LAST);
+    if (stat === undefined) return inStart(start, root, path, undefined, true);
+    if (!stat.isSymbolicLink()) return inStart(start, root, path, stat, false);
+    // A symlink to follow: the walk reads it.
+  }
+  return walk(start, path, follow);
+}
+
+/** A name directly in the start directory, which the caller keeps open. */
+function inStart(
+  start: FdEntry,
+  root: PreopenRoot,
+  name: string,
+  stat: BigIntStats | undefined,
+  missing: boolean,
+): Resolved {
+  const dirPath = start.relPath;
+  return {
+    dirFd: start.hostFd,
+    name,
+    mustBeDir: false,
+    root,
+    ownsDirFd: false,
+    dirPath,
+    stat,
+    missing,
+  };
+}
+
+/**
+ * True when `path` is one plain name in the directory `start` — no "/", ".", ".." or NUL, not
+ * empty — and `start` is a directory that paths resolve from: the lookup needs no walk.
+ */
+export function plainName(start: FdEntry, path: string): boolean {
+  return (
+    start.filetype === Filetype.DIRECTORY &&
+    start.root !== undefined &&
+    start.hostFd >= 0 &&
+    path.length > 0 &&
+    path !== "." &&
+    path !== ".." &&
+    !path.includes("/") &&
+    !path.includes("\0")
+  );
+}
+
+/** The component-by-component walk of `resolve`. */
+function walk(start: FdEntry, path: string, follow: boolean): Resolved {
+  const root = start.root;
   if (start.filetype !== Filetype.DIRECTORY) throw new WasiErrno(Errno.NOTDIR);
   if (root === undefined || start.hostFd < 0) throw new WasiErrno(Errno.BADF);
   if (path.length === 0) throw new WasiErrno(Errno.NOENT);
@@ -115,8 +172,7 @@ export function resolve(start: FdEntry, path: string, follow: boolean): Resolved
     const owns = stack.length > 1;
     if (owns) stack.pop();
     closeFrom(1);
-    const relPath = name === "." ? trail : [...trail, name];
-    return { dirFd, name, mustBeDir, root, ownsDirFd: owns, relPath, stat, missing };
+    return { dirFd, name, mustBeDir, root, ownsDirFd: owns, dirPath: trail, stat, missing };
   };
 
   try {

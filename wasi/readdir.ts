@@ -1,6 +1,7 @@
 // fd_readdir: directory entries as `dirent` records. A listing is snapshotted when the guest starts
 // at cookie 0, so cookies (an index into it) stay valid across calls while it pages through.
 
+import { isAscii } from "node:buffer";
 import { fstatSync, lstatSync, readdirSync, type Dirent } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { DIRENT_SIZE, Filetype, Rights } from "./abi.js";
@@ -20,6 +21,8 @@ function direntType(d: Dirent<Buffer>): number {
 
 const DOT = Buffer.from(".");
 const DOTDOT = Buffer.from("..");
+const BIGINT = { bigint: true } as const;
+const BIGINT_OR_NONE = { bigint: true, throwIfNoEntry: false } as const;
 
 function list(entry: FdEntry): DirListing {
   const dirents = readdirSync(fdPath(entry.hostFd), { withFileTypes: true, encoding: "buffer" });
@@ -32,22 +35,31 @@ function list(entry: FdEntry): DirListing {
   return { names, types };
 }
 
-/** The inode of one entry; ".." of a preopen reports the preopen itself (nothing outside). */
-function inodeOf(entry: FdEntry, name: Buffer): bigint {
-  const base = fdPath(entry.hostFd);
+/**
+ * The inode of entry `i` (0 is ".", 1 ".."); ".." of a preopen reports the preopen itself
+ * (nothing outside). `prefix` is the directory's "/proc/self/fd/<fd>/".
+ */
+function inodeOf(entry: FdEntry, prefix: string, i: number, name: Buffer): bigint {
   try {
     // (Not lstat of the /proc magic link: that would describe the link, not the directory.)
-    if (name.equals(DOT) || (name.equals(DOTDOT) && entry.relPath.length === 0)) {
-      return fstatSync(entry.hostFd, { bigint: true }).ino;
+    if (i === 0 || (i === 1 && entry.relPath.length === 0)) {
+      return fstatSync(entry.hostFd, BIGINT).ino;
     }
-    return lstatSync(Buffer.concat([Buffer.from(base + "/"), name]), { bigint: true }).ino;
+    // An ASCII name is the same bytes as a string; others keep their exact bytes in a Buffer.
+    const path = isAscii(name)
+      ? prefix + name.toString("latin1")
+      : Buffer.concat([Buffer.from(prefix), name]);
+    return lstatSync(path, BIGINT_OR_NONE)?.ino ?? 0n;
   } catch {
-    return 0n; // removed since the snapshot; wasi-libc then stats it itself
+    return 0n; // gone since the snapshot, or unreadable: the inode is unknown
   }
 }
 
 /** Creates fd_readdir. */
 export function createReaddir(ctx: WasiContext): Calls {
+  /** A record's header, for the one a full buffer cuts off. */
+  const header = Buffer.alloc(DIRENT_SIZE);
+
   function fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, used: number) {
     try {
       const entry = ctx.fds.get(fd);
@@ -55,27 +67,35 @@ export function createReaddir(ctx: WasiContext): Calls {
       if (entry.filetype !== Filetype.DIRECTORY) throw new WasiErrno(Errno.NOTDIR);
       if (cookie === 0n || entry.dir === undefined) entry.dir = list(entry);
       const { names, types } = entry.dir;
-      const mem = ctx.mem.refresh();
-      if (buf + bufLen > mem.u8.length) throw new WasiErrno(Errno.FAULT);
-      const header = Buffer.alloc(DIRENT_SIZE);
+      const { view, u8 } = ctx.mem.refresh();
+      if (buf + bufLen > u8.length) throw new WasiErrno(Errno.FAULT);
+      const prefix = `${fdPath(entry.hostFd)}/`;
       let at = 0;
       for (let i = Number(cookie); i < names.length && at < bufLen; i++) {
         const name = names[i] as Buffer;
-        header.fill(0);
-        header.writeBigUInt64LE(BigInt(i + 1), 0);
-        header.writeBigUInt64LE(inodeOf(entry, name), 8);
-        header.writeUInt32LE(name.length, 16);
-        header.writeUInt8(types[i] as number, 20);
-        // A record that does not fit is cut off; a full buffer tells wasi-libc to call again
-        // with a bigger one (witx: "if less than the size of the read buffer, end of directory").
-        const take = Math.min(DIRENT_SIZE, bufLen - at);
-        mem.u8.set(header.subarray(0, take), buf + at);
-        at += take;
+        const room = bufLen - at;
+        if (room >= DIRENT_SIZE) {
+          const p = buf + at;
+          view.setBigUint64(p, BigInt(i + 1), true);
+          view.setBigUint64(p + 8, inodeOf(entry, prefix, i, name), true);
+          view.setUint32(p + 16, name.length, true);
+          view.setUint32(p + 20, types[i] as number, true); // d_type and zeroed padding
+          at += DIRENT_SIZE;
+        } else {
+          // A record that does not fit is cut off; a full buffer tells wasi-libc to call again
+          // with a bigger one (witx: "if less than the size of the read buffer, end of directory").
+          header.writeBigUInt64LE(BigInt(i + 1), 0);
+          header.writeBigUInt64LE(room > 8 ? inodeOf(entry, prefix, i, name) : 0n, 8);
+          header.writeUInt32LE(name.length, 16);
+          header.writeUInt32LE(types[i] as number, 20);
+          u8.set(header.subarray(0, room), buf + at);
+          at += room;
+        }
         const nameTake = Math.min(name.length, bufLen - at);
-        mem.u8.set(name.subarray(0, nameTake), buf + at);
+        u8.set(nameTake === name.length ? name : name.subarray(0, nameTake), buf + at);
         at += nameTake;
       }
-      mem.view.setUint32(used, at, true);
+      view.setUint32(used, at, true);
       return Errno.SUCCESS;
     } catch (error) {
       return errnoOf(error);

@@ -51,9 +51,21 @@ int main(void) {
   OK(lstat("/sandbox/dirlink/", &lst));  // a trailing slash follows the link
   TRUE(S_ISDIR(lst.st_mode));
 
+  // Opening a name that is a symlink in the preopen itself: followed, for every open mode.
+  int fd = open("/sandbox/dirlink", O_RDONLY | O_DIRECTORY);
+  OK(fd);
+  close(fd);
+  ERR(open("/sandbox/link", O_RDONLY | O_DIRECTORY), ENOTDIR);
+  ERR(open("/sandbox/dir/file", O_RDONLY | O_DIRECTORY), ENOTDIR);
+  fd = open("/sandbox/link", O_WRONLY | O_CREAT | O_APPEND, 0644);  // exists: appends to the target
+  OK(fd);
+  close(fd);
+  ERR(open("/sandbox/link", O_WRONLY | O_CREAT | O_EXCL, 0644), EEXIST);
+  show("/sandbox/link");
+
   // O_NOFOLLOW on a symlink is ELOOP; on a regular file it is fine.
   ERR(open("/sandbox/link", O_RDONLY | O_NOFOLLOW), ELOOP);
-  int fd = open("/sandbox/dir/file", O_RDONLY | O_NOFOLLOW);
+  fd = open("/sandbox/dir/file", O_RDONLY | O_NOFOLLOW);
   OK(fd);
   close(fd);
 
