@@ -43,6 +43,11 @@ interface Measurement {
   readonly processes: number;
   /** Subtracted before dividing: the shared daemon's PSS before the containers started. */
   readonly baseKiB: number;
+  /**
+   * The shared daemon's threads before and with the containers: one worker thread per container
+   * costs ~7 MiB of V8 heap each (engine/README.md, "Memory"), so this says where the PSS went.
+   */
+  readonly daemonThreads?: { readonly before: number; readonly with: number };
   readonly perContainerMiB: number;
   readonly error?: string;
 }
@@ -71,8 +76,11 @@ export async function memory(ctx: BenchContext): Promise<RowResult> {
         ctx.params.memorySettleMs,
       );
       results.get(s.key)!.push(m);
+      const threads = m.daemonThreads
+        ? ` (daemon threads ${m.daemonThreads.before} -> ${m.daemonThreads.with})`
+        : "";
       ctx.progress(
-        `memory: ${count} × ${s.key}: ${m.error ?? `${m.perContainerMiB.toFixed(1)} MiB per container`}`,
+        `memory: ${count} × ${s.key}: ${m.error ?? `${m.perContainerMiB.toFixed(1)} MiB per container${threads}`}`,
       );
     }
   }
@@ -129,6 +137,7 @@ async function measure(
   const roots = () => [...c.shimPids(), ...(daemonPid === undefined ? [] : [daemonPid])];
   if (daemonPid !== undefined) await daemonSettled(daemonPid);
   const baseKiB = daemonPid === undefined ? 0 : treePssKiB([daemonPid]);
+  const threadsBefore = daemonPid === undefined ? 0 : threadCount(daemonPid);
   const ids = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   try {
     await startIdle(c, setup, ids);
@@ -142,7 +151,9 @@ async function measure(
       readingsKiB.push(pids.reduce((total, pid) => total + pssKiB(pid), 0));
     }
     const perContainerMiB = (median(readingsKiB) - baseKiB) / count / 1024;
-    return { count, readingsKiB, processes, baseKiB, perContainerMiB };
+    const daemonThreads =
+      daemonPid === undefined ? undefined : { before: threadsBefore, with: threadCount(daemonPid) };
+    return { count, readingsKiB, processes, baseKiB, perContainerMiB, daemonThreads };
   } catch (err) {
     const error = String(err);
     return { count, readingsKiB: [], processes: 0, baseKiB, perContainerMiB: Number.NaN, error };
