@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startContainerd, type Containerd } from "../harness/containerd.js";
+import { runDetached } from "./ctr-tasks.js";
 import { binDir, demoImage, demoImageTar, requireBuilt } from "./fixtures.js";
 
 const runtime = "io.containerd.v8.v1";
@@ -16,20 +17,8 @@ describe("normal-mode containers behave like containers", () => {
   const id = (what: string) => `${what}-${++n}`;
   const run = (args: string[], options: { input?: string } = {}) =>
     c.ctr(["run", "--rm", "--runtime", runtime, ...args], options);
-  const detached = async (cid: string, args: string[], flags: string[] = []) => {
-    const r = await c.ctr([
-      "run",
-      "-d",
-      "--runtime",
-      runtime,
-      ...flags,
-      demoImage,
-      cid,
-      "/wasmtest.wasm",
-      ...args,
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-  };
+  const detached = (cid: string, args: string[], flags: string[] = []) =>
+    runDetached(c, runtime, cid, args, { flags });
   /** Kills a detached task and resolves with its exit status and how long the kill took. */
   const killAndWait = async (cid: string, signal: string) => {
     const events = c.spawnCtr(["events"]);

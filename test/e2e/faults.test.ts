@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startContainerd, type Containerd } from "../harness/containerd.js";
-import { binDir, demoImage, demoImageTar, requireBuilt } from "./fixtures.js";
+import { binDir, demoImageTar, requireBuilt } from "./fixtures.js";
+import { runDetached, taskStatus, waitForStatus as waitFor } from "./ctr-tasks.js";
 import { bundles, mountsUnder, shimProcesses } from "./leaks.js";
 import path from "node:path";
 
@@ -14,31 +15,11 @@ describe("normal-mode shims survive faults", () => {
   let c: Containerd;
   let n = 0;
   const id = (what: string) => `${what}-${++n}`;
-  const detached = async (cid: string, args: string[], flags: string[] = []) => {
-    const r = await c.ctr([
-      "run",
-      "-d",
-      "--runtime",
-      runtime,
-      ...flags,
-      demoImage,
-      cid,
-      "/wasmtest.wasm",
-      ...args,
-    ]);
-    assert.equal(r.code, 0, r.stderr);
-  };
-  const status = async (cid: string) => {
-    const ls = await c.ctr(["task", "ls"]);
-    return new RegExp(`^${cid}\\s+\\d+\\s+(\\w+)`, "m").exec(ls.stdout)?.[1];
-  };
-  const waitForStatus = async (cid: string, want: string | undefined) => {
-    for (let i = 0; i < 500; i++) {
-      if ((await status(cid)) === want) return;
-      await sleep(20);
-    }
-    assert.fail(`${cid} never became ${want ?? "absent"}; it is ${await status(cid)}`);
-  };
+  const detached = (cid: string, args: string[], flags: string[] = []) =>
+    runDetached(c, runtime, cid, args, { flags });
+  const status = (cid: string) => taskStatus(c, cid);
+  const waitForStatus = (cid: string, want: string | undefined) => waitFor(c, cid, want);
+
   const cleanUp = async (...cids: string[]) => {
     for (const cid of cids) {
       await c.ctr(["task", "kill", "-s", "SIGKILL", cid]);

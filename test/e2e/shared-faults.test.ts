@@ -6,6 +6,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startContainerd, type Containerd } from "../harness/containerd.js";
 import { demoImage, demoImageTar, requireBuilt } from "./fixtures.js";
+import { runDetached, taskStatus, waitForStatus as waitFor } from "./ctr-tasks.js";
 import { bundles, mountsUnder, shimProcesses, shimSockets } from "./leaks.js";
 import { startV8d, type V8d } from "./v8d.js";
 
@@ -22,36 +23,15 @@ describe("containerd-v8d under faults", () => {
     ids.push(v);
     return v;
   };
-  const detached = async (cid: string, args: string[], flags: string[] = []) => {
-    const r = await c.ctr([
-      "run",
-      "-d",
-      "--runtime",
-      runtime,
-      ...flags,
-      demoImage,
-      cid,
-      "/wasmtest.wasm",
-      ...args,
-    ]);
-    assert.equal(r.code, 0, `${cid}: ${r.stderr}\n${v8d.log()}`);
-  };
+  const detached = (cid: string, args: string[], flags: string[] = []) =>
+    runDetached(c, runtime, cid, args, { flags, context: () => v8d.log() });
   const hello = async () => {
     const r = await c.ctr(["run", "--rm", "--runtime", runtime, demoImage, id("hello")]);
     assert.equal(r.stdout, "Hello from wasm!\n", r.stderr);
     assert.equal(r.code, 0);
   };
-  const status = async (cid: string) => {
-    const ls = await c.ctr(["task", "ls"]);
-    return new RegExp(`^${cid}\\s+\\d+\\s+(\\w+)`, "m").exec(ls.stdout)?.[1];
-  };
-  const waitForStatus = async (cid: string, want: string | undefined) => {
-    for (let i = 0; i < 500; i++) {
-      if ((await status(cid)) === want) return;
-      await sleep(20);
-    }
-    assert.fail(`${cid} never became ${want ?? "absent"}; it is ${await status(cid)}`);
-  };
+  const status = (cid: string) => taskStatus(c, cid);
+  const waitForStatus = (cid: string, want: string | undefined) => waitFor(c, cid, want);
   /** Collects `ctr events` until stopped; `exitOf(cid)` waits for that container's exit status. */
   const watchEvents = () => {
     const events = c.spawnCtr(["events"]);
