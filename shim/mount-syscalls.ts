@@ -2,11 +2,18 @@ import { fileURLToPath } from "node:url";
 
 /**
  * mount(2) and umount2(2) through the runwasi-mount.node addon (shim/native/mount.c), which
- * scripts/build.js builds beside the bundles. Both return 0 or an errno, and never throw.
+ * scripts/build.js builds beside the bundles. Both run on libuv's thread pool and resolve with 0
+ * or an errno; they never reject.
  */
 export interface MountSyscalls {
-  mount(source: string, target: string, fstype: string, flags: number, data: string): number;
-  umount2(target: string, flags: number): number;
+  mount(
+    source: string,
+    target: string,
+    fstype: string,
+    flags: number,
+    data: string,
+  ): Promise<number>;
+  umount2(target: string, flags: number): Promise<number>;
 }
 
 /** One mount(2) call. */

@@ -40,7 +40,7 @@ export async function mountRootfs(
   try {
     for (const m of mounts) {
       const calls = syscalls && mountCalls(m);
-      if (calls) mountBySyscalls(syscalls, calls, target);
+      if (calls) await mountBySyscalls(syscalls, calls, target);
       else await runMountCommand(m, target);
       mounted++;
     }
@@ -54,17 +54,17 @@ export async function mountRootfs(
 }
 
 /** One mount: its calls in order; a failed call undoes the earlier ones (a bind before its remount). */
-function mountBySyscalls(
+async function mountBySyscalls(
   syscalls: MountSyscalls,
   calls: readonly MountCall[],
   target: string,
-): void {
-  calls.forEach((c, i) => {
-    const errno = syscalls.mount(c.source, target, c.fstype, c.flags, c.data);
-    if (errno === 0) return;
-    if (i > 0) syscalls.umount2(target, MNT_DETACH);
+): Promise<void> {
+  for (const [i, c] of calls.entries()) {
+    const errno = await syscalls.mount(c.source, target, c.fstype, c.flags, c.data);
+    if (errno === 0) continue;
+    if (i > 0) await syscalls.umount2(target, MNT_DETACH);
     throw new Error(`mount(2) of ${c.fstype || "a remount"} from ${c.source}: ${errnoName(errno)}`);
-  });
+  }
 }
 
 async function runMountCommand(m: RootfsMount, target: string): Promise<void> {
@@ -82,7 +82,7 @@ export async function unmountRootfs(target: string, options: MountOptions = {}):
   if (syscalls) {
     // Each call detaches the topmost mount; EINVAL says nothing (more) is mounted there.
     for (;;) {
-      const errno = syscalls.umount2(target, MNT_DETACH);
+      const errno = await syscalls.umount2(target, MNT_DETACH);
       if (errno === 0) continue;
       const name = errnoName(errno);
       if (name === "EINVAL" || name === "ENOENT") return;
