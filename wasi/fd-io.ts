@@ -2,7 +2,7 @@
 // The hot paths (fd_read/fd_write) allocate nothing: iovecs are read from the cached DataView and
 // host I/O goes straight to and from the guest's Uint8Array.
 
-import { fstatSync } from "node:fs";
+import { fstatSync, writevSync } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { Fdflags, Filetype, IOVEC_SIZE, Rights, Whence, type Layout } from "./abi.js";
 import type { Calls, WasiContext } from "./context.js";
@@ -41,6 +41,34 @@ function drainPeeked(ctx: WasiContext, entry: FdEntry, iovs: number, iovsLen: nu
   return total;
 }
 
+/**
+ * Writes every iovec with one writev(2), straight from guest memory; returns the bytes written.
+ * 0 — with nothing written — when it would block or an iovec lies outside memory, so that the
+ * caller's one-buffer-at-a-time loop parks or fails exactly as it does for a single buffer.
+ */
+function writeGathered(
+  hostFd: number,
+  u8: Uint8Array,
+  view: DataView,
+  iovs: number,
+  iovsLen: number,
+  position: number | null,
+): number {
+  const buffers: Uint8Array[] = [];
+  for (let i = 0; i < iovsLen; i++) {
+    const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+    const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+    if (ptr + len > u8.length) return 0;
+    if (len > 0) buffers.push(u8.subarray(ptr, ptr + len));
+  }
+  try {
+    return writevSync(hostFd, buffers, position ?? undefined);
+  } catch (error) {
+    if (isWouldBlock(error)) return 0;
+    throw error;
+  }
+}
+
 /** Creates the byte-moving fd calls. */
 export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
   const { interrupt } = ctx;
@@ -56,9 +84,23 @@ export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
       const view = mem.view;
       const nonblocking = (entry.fdflags & Fdflags.NONBLOCK) !== 0;
       let position = entry.hostFd < 0 ? null : writePosition(entry);
+      // Several buffers (wasi-libc's stdio sends its buffer and the new bytes together) go out in
+      // one writev(2); whatever it leaves (a short write, a would-block) goes one at a time below.
+      let skip = 0;
+      if (iovsLen > 1 && entry.hostFd >= 0) {
+        skip = writeGathered(entry.hostFd, mem.u8, view, iovs, iovsLen, position);
+        total = skip;
+        if (position !== null) position += skip;
+      }
       for (let i = 0; i < iovsLen; i++) {
-        const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
-        const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+        let ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+        let len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+        if (skip > 0) {
+          const done = Math.min(skip, len);
+          ptr += done;
+          len -= done;
+          skip -= done;
+        }
         if (len === 0) continue;
         if (entry.hostFd < 0) {
           total += len; // the null device swallows everything

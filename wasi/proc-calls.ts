@@ -13,7 +13,17 @@ export interface StringTable {
   readonly offsets: readonly number[];
 }
 
-/** Encodes argv or environ once, at construction. */
+/**
+ * Encodes argv or environ on first use, then keeps it: most programs never ask (wasi-libc reads
+ * args only for a main that takes them, environ only when the program looks at it).
+ */
+export function lazyStringTable(strings: readonly string[]): () => StringTable {
+  const copy = [...strings];
+  let table: StringTable | undefined;
+  return () => (table ??= stringTable(copy));
+}
+
+/** NUL-terminated UTF-8 of every string, laid end to end. */
 export function stringTable(strings: readonly string[]): StringTable {
   const parts = strings.map((s) => utf8(s + "\0"));
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -35,9 +45,14 @@ const IGNORED_SIGNALS = new Set([16 /* CHLD */, 17 /* CONT */, 22 /* URG */, 27 
 const MAX_SIGNAL = 30; // SYS
 
 /** Creates args_*, environ_*, random_get and proc_*. */
-export function createProcCalls(ctx: WasiContext, args: StringTable, env: StringTable): Calls {
-  const sizes = (table: StringTable) => (countPtr: number, sizePtr: number) => {
+export function createProcCalls(
+  ctx: WasiContext,
+  args: () => StringTable,
+  env: () => StringTable,
+): Calls {
+  const sizes = (tableOf: () => StringTable) => (countPtr: number, sizePtr: number) => {
     try {
+      const table = tableOf();
       const { view } = ctx.mem.refresh();
       view.setUint32(countPtr, table.count, true);
       view.setUint32(sizePtr, table.bytes.length, true);
@@ -46,8 +61,9 @@ export function createProcCalls(ctx: WasiContext, args: StringTable, env: String
       return errnoOf(error);
     }
   };
-  const get = (table: StringTable) => (pointers: number, buf: number) => {
+  const get = (tableOf: () => StringTable) => (pointers: number, buf: number) => {
     try {
+      const table = tableOf();
       const mem = ctx.mem.refresh();
       mem.write(buf, table.bytes);
       table.offsets.forEach((offset, i) =>

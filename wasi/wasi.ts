@@ -12,7 +12,7 @@ import { GuestMemory } from "./memory.js";
 import { createPathCalls } from "./path-calls.js";
 import { createPathOpen } from "./path-open.js";
 import { createPoll } from "./poll.js";
-import { createProcCalls, stringTable, type StringTable } from "./proc-calls.js";
+import { createProcCalls, lazyStringTable, type StringTable } from "./proc-calls.js";
 import { createReaddir } from "./readdir.js";
 import { createSockCalls } from "./sock-calls.js";
 
@@ -99,7 +99,10 @@ export const PREVIEW1_FUNCTIONS = [
   "sock_shutdown",
 ] as const;
 
-function calls(ctx: WasiContext, layout: Layout, args: StringTable, env: StringTable): Calls {
+/** argv and environ, encoded when first asked for. */
+type Strings = () => StringTable;
+
+function calls(ctx: WasiContext, layout: Layout, args: Strings, env: Strings): Calls {
   const io = createFdIo(ctx, layout);
   // Object.assign, not spread: spreading these function-valued objects measured ~70 µs per
   // namespace (V8 builds them in dictionary mode), more than a whole hello-world run.
@@ -117,7 +120,7 @@ function calls(ctx: WasiContext, layout: Layout, args: StringTable, env: StringT
 }
 
 /** wasi_unstable: the same calls with snapshot 0's layouts, less sock_accept (new in preview1). */
-function unstableCalls(ctx: WasiContext, args: StringTable, env: StringTable): Calls {
+function unstableCalls(ctx: WasiContext, args: Strings, env: Strings): Calls {
   const unstable: Calls = {};
   for (const [name, fn] of Object.entries(calls(ctx, UNSTABLE, args, env))) {
     if (name !== "sock_accept") unstable[name] = fn;
@@ -154,8 +157,8 @@ export class Wasi {
       fds: new FdTable(0),
       interrupt: options.interrupt ?? new Int32Array(new SharedArrayBuffer(4)),
     };
-    const args = stringTable(options.args ?? []);
-    const environ = stringTable(env);
+    const args = lazyStringTable(options.args ?? []);
+    const environ = lazyStringTable(env);
     const ctx = this.#ctx;
     let unstable: Calls | undefined;
     this.imports = {
