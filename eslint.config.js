@@ -2,7 +2,17 @@ import tseslint from "typescript-eslint";
 import { layersPlugin } from "./scripts/layers.js";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "build/", "api/gen/", "ttrpc/gen/", "test/cri/gen/", "test/containerd-api/gen/"] },
+  {
+    ignores: [
+      "node_modules/",
+      "dist/",
+      "build/",
+      "api/gen/",
+      "ttrpc/gen/",
+      "test/cri/gen/",
+      "test/containerd-api/gen/",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     plugins: { layers: layersPlugin },
