@@ -19,7 +19,7 @@ import {
   Rights,
   type Layout,
 } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import { needRight, setRights, type FdEntry } from "./fd-table.js";
 import { newTimes, writeFilestat } from "./filestat.js";
 import { utf8 } from "./memory.js";
@@ -33,7 +33,7 @@ function needFile(entry: FdEntry): void {
 }
 
 /** Creates the metadata fd calls. */
-export function createFdCalls(ctx: WasiContext, layout: Layout): Calls {
+export function createFdCalls(ctx: WasiContext, layout: Layout) {
   const guard =
     <A extends unknown[]>(fn: (...args: A) => void) =>
     (...args: A): number => {

@@ -5,7 +5,7 @@
 import { fstatSync, writevSync } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { Fdflags, Filetype, IOVEC_SIZE, Rights, Whence, type Layout } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import { needRight, type FdEntry } from "./fd-table.js";
 import { checkInterrupt, isWouldBlock, readSome, writeAll } from "./host-io.js";
 
@@ -70,7 +70,7 @@ function writeGathered(
 }
 
 /** Creates the byte-moving fd calls. */
-export function createFdIo(ctx: WasiContext, layout: Layout): Calls {
+export function createFdIo(ctx: WasiContext, layout: Layout) {
   const { interrupt } = ctx;
 
   function fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {

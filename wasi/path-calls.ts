@@ -16,7 +16,7 @@ import {
 } from "node:fs";
 import { Errno, WasiErrno } from "./errno.js";
 import { Lookupflags, Rights, type Layout } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import { newTimes, writeFilestat } from "./filestat.js";
 import { hostPath, release, resolveAt, withResolved, type Resolved } from "./path-resolution.js";
 
@@ -35,7 +35,7 @@ function writable(r: Resolved): void {
 }
 
 /** Creates the path calls. */
-export function createPathCalls(ctx: WasiContext, layout: Layout): Calls {
+export function createPathCalls(ctx: WasiContext, layout: Layout) {
   const at = (fd: number, right: bigint, ptr: number, len: number, follow: boolean): Resolved =>
     resolveAt(ctx, fd, right, ptr, len, follow);
   const using = withResolved;

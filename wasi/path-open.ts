@@ -17,7 +17,7 @@ import {
   RIGHTS_WRITE,
   Rights,
 } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import { filetypeOf, needRight, setRights, type FdEntry } from "./fd-table.js";
 import {
   hostPath,
@@ -200,7 +200,7 @@ function openWalked(
 }
 
 /** Creates path_open. */
-export function createPathOpen(ctx: WasiContext): Calls {
+export function createPathOpen(ctx: WasiContext) {
   /** Gives a host fd its guest fd and writes that to `fdOut`; the host fd is closed on failure. */
   function install(entry: FdEntry, fdOut: number): void {
     let fd: number;

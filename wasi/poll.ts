@@ -12,7 +12,7 @@ import {
   SUBCLOCK_ABSTIME,
   type Layout,
 } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import type { FdEntry } from "./fd-table.js";
 import { checkInterrupt, isWouldBlock, park, PARK_MS } from "./host-io.js";
 
@@ -61,7 +61,7 @@ function fdReady(entry: FdEntry, read: boolean): [number, bigint, number] | unde
 }
 
 /** Creates the clock and scheduling calls for one snapshot's layout. */
-export function createPoll(ctx: WasiContext, layout: Layout): Calls {
+export function createPoll(ctx: WasiContext, layout: Layout) {
   function clock_res_get(id: number, out: number): number {
     const res = RESOLUTION_NS[id];
     if (res === undefined) return Errno.INVAL;

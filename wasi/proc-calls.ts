@@ -1,7 +1,7 @@
 // args, environ, random, proc_exit and proc_raise: the calls about the process rather than files.
 
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import { WasiExit } from "./exit.js";
 import { utf8 } from "./memory.js";
 
@@ -45,11 +45,7 @@ const IGNORED_SIGNALS = new Set([16 /* CHLD */, 17 /* CONT */, 22 /* URG */, 27 
 const MAX_SIGNAL = 30; // SYS
 
 /** Creates args_*, environ_*, random_get and proc_*. */
-export function createProcCalls(
-  ctx: WasiContext,
-  args: () => StringTable,
-  env: () => StringTable,
-): Calls {
+export function createProcCalls(ctx: WasiContext, args: () => StringTable, env: () => StringTable) {
   const sizes = (tableOf: () => StringTable) => (countPtr: number, sizePtr: number) => {
     try {
       const table = tableOf();

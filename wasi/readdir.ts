@@ -5,7 +5,7 @@ import { isAscii } from "node:buffer";
 import { fstatSync, lstatSync, readdirSync, type Dirent } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { DIRENT_SIZE, Filetype, Rights } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
 import { needRight, type DirListing, type FdEntry } from "./fd-table.js";
 import { fdPath } from "./path-resolution.js";
 
@@ -56,7 +56,7 @@ function inodeOf(entry: FdEntry, prefix: string, i: number, name: Buffer): bigin
 }
 
 /** Creates fd_readdir. */
-export function createReaddir(ctx: WasiContext): Calls {
+export function createReaddir(ctx: WasiContext) {
   /** A record's header, for the one a full buffer cuts off. */
   const header = Buffer.alloc(DIRENT_SIZE);
 

@@ -5,12 +5,15 @@
 import { fstatSync } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { SDFLAGS_MASK } from "./abi.js";
-import type { Calls, WasiContext } from "./context.js";
+import type { WasiContext } from "./context.js";
+import type { createFdIo } from "./fd-io.js";
 
 /** Creates the socket calls over the fd-io calls `fd_read` and `fd_write`. */
-export function createSockCalls(ctx: WasiContext, io: Calls): Calls {
-  const fdRead = io["fd_read"] as (fd: number, iovs: number, n: number, out: number) => number;
-  const fdWrite = io["fd_write"] as (fd: number, iovs: number, n: number, out: number) => number;
+export function createSockCalls(
+  ctx: WasiContext,
+  io: Pick<ReturnType<typeof createFdIo>, "fd_read" | "fd_write">,
+) {
+  const { fd_read: fdRead, fd_write: fdWrite } = io;
 
   /** EBADF for a closed fd, ENOTSOCK for anything but a socket. */
   const needSocket = (fd: number): void => {
