@@ -55,11 +55,11 @@ function inodeOf(entry: FdEntry, prefix: string, i: number, name: Buffer): bigin
   }
 }
 
+/** A record's header, for the one a full buffer cuts off (shared: used only synchronously). */
+const header = Buffer.alloc(DIRENT_SIZE);
+
 /** Creates fd_readdir. */
 export function createReaddir(ctx: WasiContext) {
-  /** A record's header, for the one a full buffer cuts off. */
-  const header = Buffer.alloc(DIRENT_SIZE);
-
   function fd_readdir(fd: number, buf: number, bufLen: number, cookie: bigint, used: number) {
     try {
       const entry = ctx.fds.get(fd);
