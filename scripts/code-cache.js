@@ -55,8 +55,13 @@ export function writeCodeCache(loaderFile, bundleFile) {
     script.runInThisContext()(m.exports, require, m, bundle, require("node:path").dirname(bundle));
     writeFileSync(cache, script.createCachedData());
   `;
+  // Without NODE_OPTIONS: V8 rejects a cache made under other flags, and containerd runs shims
+  // without them.
+  const env = { ...process.env };
+  delete env.NODE_OPTIONS;
   execFileSync(process.execPath, ["-e", program, loaderFile, bundleFile, cacheFileOf(bundleFile)], {
     stdio: ["ignore", "ignore", "inherit"],
+    env,
   });
 }
 
