@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { closeSync, constants, mkdirSync, openSync } from "node:fs";
 import type { Socket } from "node:net";
 import path from "node:path";
@@ -117,6 +116,8 @@ async function startLogger(
   target: { readonly path: string; readonly args: readonly string[] },
   container: { readonly id: string; readonly namespace: string },
 ): Promise<{ stdout: number; stderr: number; close(): void }> {
+  // Loaded here: child_process costs every container's start ~1 ms, and few use binary://.
+  const { spawn } = await import("node:child_process");
   const child = spawn(target.path, target.args, {
     stdio: ["ignore", "ignore", "ignore", "pipe", "pipe", "pipe"],
     env: { CONTAINER_ID: container.id, CONTAINER_NAMESPACE: container.namespace },

@@ -39,7 +39,8 @@ export async function deleteContainer(args: ShimArgs, target: ManagerTarget): Pr
   }
   const spec = await loadSpec(args.bundle).catch(() => undefined);
   const rootfs = spec ? rootPathOf(spec, args.bundle) : `${args.bundle}/rootfs`;
-  // Loaded only here: rootfs.ts brings child_process, which costs ~9 ms to load.
+  // Loaded only here: the common path (no socket left) is answered by the C launcher, and this
+  // one needs rootfs.ts only to unmount what a dead daemon left.
   const { unmountRootfs } = await import("../rootfs.js");
   await unmountRootfs(rootfs);
   await removeSandboxSocket(args.bundle);
