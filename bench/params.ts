@@ -51,7 +51,7 @@ export const fullParams: Params = {
   wasiInstances: 1000,
   wasiInstanceSamples: 5,
   wasiFiles: 10_000,
-  wasiFileSamples: 5,
+  wasiFileSamples: 9,
   ttrpcLatencyCalls: 5000,
   ttrpcRateCalls: 50_000,
   ttrpcSamples: 5,
