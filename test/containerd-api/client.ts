@@ -6,14 +6,8 @@
 //   const api = new ContainerdApi(containerd.address, containerd.namespace);
 //   t.after(() => api.close());
 //   await api.deleteContainer("x");
-import {
-  Metadata,
-  credentials,
-  type CallOptions,
-  type Client,
-  type ClientUnaryCall,
-  type ServiceError,
-} from "@grpc/grpc-js";
+import { Metadata, credentials, type Client } from "@grpc/grpc-js";
+import { unaryCall, type UnaryMethod } from "../grpc-call.js";
 import {
   ContainersClient,
   CreateContainerRequest,
@@ -48,14 +42,6 @@ export type { Container, DeepPartial, Mount };
 
 /** How long a call may take unless the caller says otherwise. Wait has none: it lasts a task. */
 const DEFAULT_DEADLINE_MS = 60_000;
-
-/** The generated client methods' full overload: request, metadata, options, callback. */
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => ClientUnaryCall;
 
 /**
  * containerd's containers, tasks, snapshots and leases services in one namespace, over one
@@ -179,12 +165,12 @@ export class ContainerdApi {
     metadata.set("containerd-namespace", this.#namespace);
     if (options.lease !== undefined) metadata.set("containerd-lease", options.lease);
     const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
-    const callOptions = deadlineMs === Infinity ? {} : { deadline: Date.now() + deadlineMs };
-    return new Promise((resolve, reject) => {
-      // The generated methods are grpc-js prototype methods: they need their client as `this`.
-      method.call(client, request, metadata, callOptions, (error, response) =>
-        error ? reject(error) : resolve(response),
-      );
-    });
+    return unaryCall(
+      client,
+      method,
+      request,
+      metadata,
+      deadlineMs === Infinity ? undefined : deadlineMs,
+    );
   }
 }

@@ -6,14 +6,8 @@
 //   const cri = new CriClient(containerd.address);
 //   t.after(() => cri.close());
 //   const { podSandboxId } = await cri.runPodSandbox({ config, runtimeHandler: "v8" });
-import {
-  Metadata,
-  credentials,
-  type CallOptions,
-  type Client,
-  type ClientUnaryCall,
-  type ServiceError,
-} from "@grpc/grpc-js";
+import { Metadata, credentials, type Client, type ServiceError } from "@grpc/grpc-js";
+import { unaryCall, type UnaryMethod } from "../grpc-call.js";
 import {
   ContainerStatusRequest,
   CreateContainerRequest,
@@ -48,14 +42,6 @@ import {
 
 /** How long a call may take unless the method says otherwise (StopContainer adds its grace). */
 const DEFAULT_DEADLINE_MS = 30_000;
-
-/** The generated client methods' full overload: request, metadata, options, callback. */
-type UnaryMethod<Req, Res> = (
-  request: Req,
-  metadata: Metadata,
-  options: Partial<CallOptions>,
-  callback: (error: ServiceError | null, response: Res) => void,
-) => ClientUnaryCall;
 
 /** Options of {@link CriClient}. */
 export interface CriClientOptions {
@@ -165,16 +151,7 @@ export class CriClient {
     request: Req,
     deadlineMs = this.#deadlineMs,
   ): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      // The generated methods are grpc-js prototype methods: they need their client as `this`.
-      method.call(
-        client,
-        request,
-        new Metadata(),
-        { deadline: Date.now() + deadlineMs },
-        (error, response) => (error ? reject(error) : resolve(response)),
-      );
-    });
+    return unaryCall(client, method, request, new Metadata(), deadlineMs);
   }
 }
 
