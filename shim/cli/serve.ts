@@ -6,6 +6,7 @@ import { Local } from "../local.js";
 import { FifoLogger, type Logger } from "../log.js";
 import { EventPublisher } from "../publisher.js";
 import { shimSocketPath } from "../socket-address.js";
+import { isServing } from "../socket-probe.js";
 import { registerTaskService } from "../task-service.js";
 import type { ShimArgs } from "./args.js";
 import { hasInheritedListener, inheritedListenerFd } from "./listener.js";
@@ -92,8 +93,6 @@ async function listen(server: Server, socketPath: string, log: Logger): Promise<
     await server.listen(socketPath);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE") throw err;
-    // Only here: start.ts brings child_process, which the daemon's start-up path does without.
-    const { isServing } = await import("./start.js");
     if (await isServing(socketPath)) {
       log.info("another shim already serves this group", { socket: socketPath });
       process.exit(0);

@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { groupIdOf, loadSpec } from "../oci-spec.js";
 import { shimSocketPath, socketAddress } from "../socket-address.js";
+import { isServing } from "../socket-probe.js";
 import { daemonArgs, type ShimArgs } from "./args.js";
 import { listenerFd } from "./listener.js";
 
@@ -59,18 +60,6 @@ function bind(socketPath: string): Promise<net.Server> {
     const listener = net.createServer({ pauseOnConnect: true });
     listener.once("error", reject);
     listener.listen(socketPath, () => resolve(listener));
-  });
-}
-
-/** Whether a shim already accepts connections on `socketPath`. */
-export function isServing(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(socketPath);
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
   });
 }
 

@@ -4,7 +4,8 @@ import { Server } from "../../ttrpc/index.js";
 import type { InstanceConfig, InstanceFactory, ShimEngine } from "../instance.js";
 import type { Logger } from "../log.js";
 import { ManagerService, registerManagerService } from "./manager-service.js";
-import { isServing, removeStaleSocket } from "./socket-files.js";
+import { isServing } from "../socket-probe.js";
+import { removeStaleSocket } from "./socket-files.js";
 import { SocketRecords } from "./socket-records.js";
 
 /** What a shared-mode daemon runs, and where. */

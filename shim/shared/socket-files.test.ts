@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { Code } from "../../ttrpc/index.js";
-import { bindSocket, isServing, removeStaleSocket } from "./socket-files.js";
+import { isServing } from "../socket-probe.js";
+import { bindSocket, removeStaleSocket } from "./socket-files.js";
 import { SocketRecords } from "./socket-records.js";
 
 function tempDir(t: { after(fn: () => void): void }) {
