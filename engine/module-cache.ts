@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import {
   checkExport,
   compileModule,
+  type CompiledModule,
   type CompileOptions,
   type Entrypoint,
 } from "./module-loader.js";
@@ -12,7 +13,7 @@ export type ModuleLoader = (
   file: string,
   entry: Entrypoint,
   options?: CompileOptions,
-) => Promise<WebAssembly.Module>;
+) => Promise<CompiledModule>;
 
 /** Limits of a {@link ModuleCache}. */
 export interface ModuleCacheOptions {
@@ -26,7 +27,7 @@ export interface ModuleCacheOptions {
 }
 
 interface Entry {
-  readonly module: Promise<WebAssembly.Module>;
+  readonly module: Promise<CompiledModule>;
   readonly bytes: number;
 }
 
@@ -73,7 +74,7 @@ export class ModuleCache {
     file: string,
     entry: Entrypoint,
     options: CompileOptions = {},
-  ): Promise<WebAssembly.Module> {
+  ): Promise<CompiledModule> {
     const bytes = await readFile(file);
     const digest =
       createHash("sha256").update(bytes).digest("hex") + `/${options.memoryLimitBytes ?? ""}`;
@@ -88,7 +89,7 @@ export class ModuleCache {
       this.#insert(digest, cached);
     }
     const module = await cached.module;
-    checkExport(module, entry);
+    checkExport(module.module, entry);
     return module;
   }
 

@@ -1,6 +1,7 @@
 import { readFileSync, realpathSync } from "node:fs";
 import path from "node:path";
 import { Code, TtrpcError } from "../shim/index.js";
+import { importMemory, type MemoryShape } from "./memory-import.js";
 import { MemoryLimitError, limitMemory } from "./memory-limit.js";
 import { WasmFormatError } from "./wasm-binary.js";
 
@@ -67,12 +68,21 @@ export async function loadModule(
   file: string,
   entry: Entrypoint,
   options: CompileOptions = {},
-): Promise<WebAssembly.Module> {
+): Promise<CompiledModule> {
   // One synchronous read (modules are local files of a few MiB at most) instead of the several
   // thread-pool round trips of fs/promises' readFile, on every Create's path.
   const module = await compileModule(readFileSync(file), entry.guestPath, options);
-  checkExport(module, entry);
+  checkExport(module.module, entry);
   return module;
+}
+
+/**
+ * A module as the engine runs it: the compiled code, and the shape of the memory the engine must
+ * give each instance when the module's own memory became an import (memory-import.ts).
+ */
+export interface CompiledModule {
+  readonly module: WebAssembly.Module;
+  readonly memory: MemoryShape | undefined;
 }
 
 /** How to compile a module for one container. */
@@ -93,7 +103,7 @@ export async function compileModule(
   bytes: Buffer,
   guestPath: string,
   options: CompileOptions = {},
-): Promise<WebAssembly.Module> {
+): Promise<CompiledModule> {
   let binary: Uint8Array;
   if (wasmMagic.every((b, i) => bytes[i] === b)) {
     binary = bytes;
@@ -107,13 +117,29 @@ export async function compileModule(
   }
   if (options.memoryLimitBytes !== undefined)
     binary = limitModuleMemory(binary, guestPath, options.memoryLimitBytes);
+  const pooled = importPooledMemory(binary, guestPath);
   try {
-    return await WebAssembly.compile(binary);
+    if (pooled) return { module: await WebAssembly.compile(pooled.bytes), memory: pooled.shape };
+    return { module: await WebAssembly.compile(binary), memory: undefined };
   } catch (err) {
     throw new TtrpcError(
       Code.InvalidArgument,
       `${guestPath} is not valid WebAssembly: ${(err as Error).message}`,
     );
+  }
+}
+
+function importPooledMemory(binary: Uint8Array, guestPath: string) {
+  try {
+    return importMemory(binary);
+  } catch (err) {
+    if (err instanceof WasmFormatError) {
+      throw new TtrpcError(
+        Code.InvalidArgument,
+        `${guestPath} is not valid WebAssembly: ${err.message}`,
+      );
+    }
+    throw err;
   }
 }
 

@@ -1,3 +1,5 @@
+import type { MemoryShape } from "./memory-import.js";
+
 /**
  * Messages between an instance (on the shim's thread) and the worker thread that runs its module.
  * Only structured-clonable data crosses: a compiled Module, plain objects, a shared Int32Array.
@@ -6,6 +8,8 @@
 /** Run one module to completion. */
 export interface RunRequest {
   readonly module: WebAssembly.Module;
+  /** The memory the module imports in place of its own (memory-import.ts); none if undefined. */
+  readonly memory: MemoryShape | undefined;
   readonly exportName: string;
   readonly args: readonly string[];
   readonly env: readonly string[];

@@ -20,34 +20,55 @@ export function createUsage(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(Slot.Count * 4));
 }
 
-/** In the worker, at the start of a run: remember which thread this is and its CPU so far. */
-export function beginRun(usage: Int32Array): void {
-  const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
-  const [user, system] = cpuTicks(`/proc/self/task/${tid}/stat`);
-  Atomics.store(usage, Slot.ThreadId, tid);
-  Atomics.store(usage, Slot.UserTicksAtStart, user);
-  Atomics.store(usage, Slot.SystemTicksAtStart, system);
-  Atomics.store(usage, Slot.MemoryPages, 0);
+/**
+ * In the worker: this thread's CPU clock, read between runs rather than on a run's start path.
+ * An idle worker burns no CPU, so the ticks read after one run ended are the next one's start.
+ */
+export class RunClock {
+  readonly #tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
+  #ticks = cpuTicks(`/proc/self/task/${this.#tid}/stat`);
+  #readAt = performance.now();
+
+  /** At the start of a run: which thread this is, its CPU so far; no system call. */
+  begin(usage: Int32Array): void {
+    Atomics.store(usage, Slot.ThreadId, this.#tid);
+    Atomics.store(usage, Slot.UserTicksAtStart, this.#ticks[0]);
+    Atomics.store(usage, Slot.SystemTicksAtStart, this.#ticks[1]);
+    Atomics.store(usage, Slot.MemoryPages, 0);
+  }
+
+  /**
+   * After a run has answered: the thread's CPU so far, the next run's start. Read at most once
+   * per clock tick (10 ms): the figure has no finer grain, and a worker running short modules
+   * back to back would otherwise spend a tenth of its time here.
+   */
+  end(): void {
+    const now = performance.now();
+    if (now - this.#readAt < tickMs) return;
+    this.#readAt = now;
+    this.#ticks = cpuTicks(`/proc/self/task/${this.#tid}/stat`);
+  }
 }
 
 /**
- * Wraps WASI imports so each call first records the module's memory size. A fixed-arity wrapper
- * (no rest parameters) allocates nothing per call; no preview1 function takes more than nine
- * arguments, and extra undefined ones are ignored.
+ * Wraps the WASI imports a module uses so each call first records the module's memory size. Only
+ * the functions the module imports are wrapped (a wasi-libc hello imports five of the ninety), as
+ * building the wrappers is per run. A fixed-arity wrapper (no rest parameters) allocates nothing
+ * per call; no preview1 function takes more than nine arguments, and extra undefined ones are
+ * ignored.
  */
-export function recordMemoryOnHostCalls<T extends Record<string, unknown>>(
-  imports: T,
+export function recordMemoryOnHostCalls(
+  imports: Readonly<Record<string, Record<string, unknown>>>,
+  used: readonly WebAssembly.ModuleImportDescriptor[],
   usage: Int32Array,
   memory: () => WebAssembly.Memory | undefined,
-): T {
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(imports)) {
-    if (typeof fn !== "function") {
-      wrapped[name] = fn;
-      continue;
-    }
+): WebAssembly.Imports {
+  const wrapped: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  for (const { module, name, kind } of used) {
+    const fn = kind === "function" ? imports[module]?.[name] : undefined;
+    if (typeof fn !== "function") continue;
     const call = fn as (...args: unknown[]) => unknown;
-    wrapped[name] = (
+    (wrapped[module] ??= {})[name] = (
       a: unknown,
       b: unknown,
       c: unknown,
@@ -63,7 +84,7 @@ export function recordMemoryOnHostCalls<T extends Record<string, unknown>>(
       return call(a, b, c, d, e, f, g, h, i);
     };
   }
-  return wrapped as T;
+  return wrapped;
 }
 
 /** On the shim's thread: memory and CPU of the run so far. */
@@ -92,6 +113,7 @@ export function readUsage(usage: Int32Array): {
 
 // sysconf(_SC_CLK_TCK) is 100 on every Linux architecture Node runs on.
 const clockTicksPerSecond = 100;
+const tickMs = 1000 / clockTicksPerSecond;
 
 /** utime and stime (fields 14 and 15 of proc(5)'s stat), counted after the parenthesised name. */
 function cpuTicks(statFile: string): [number, number] {

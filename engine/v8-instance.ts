@@ -1,6 +1,7 @@
 import { writeSync } from "node:fs";
 import type { Worker } from "node:worker_threads";
 import type { ExitStatus, Instance, InstanceStats } from "../shim/index.js";
+import type { CompiledModule } from "./module-loader.js";
 import type { Preopen, RunRequest, RunResult } from "./protocol.js";
 import { signalAction, signalExitStatus } from "./signals.js";
 import { createUsage, readUsage } from "./usage.js";
@@ -9,7 +10,7 @@ import type { WorkerPool } from "./worker-pool.js";
 
 /** Everything needed to run one container's module, resolved at Create. */
 export interface V8Job {
-  readonly module: WebAssembly.Module;
+  readonly module: CompiledModule;
   readonly exportName: string;
   readonly args: readonly string[];
   readonly env: readonly string[];
@@ -62,7 +63,8 @@ export class V8Instance implements Instance {
     const worker = this.#pool.take();
     this.#worker = worker;
     const request: RunRequest = {
-      module: this.#job.module,
+      module: this.#job.module.module,
+      memory: this.#job.module.memory,
       exportName: this.#job.exportName,
       args: this.#job.args,
       env: this.#job.env,

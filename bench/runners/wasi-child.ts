@@ -10,26 +10,56 @@
 //       {"ms": …}
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
-import { Wasi } from "../../wasi/index.js";
+import { compileModule } from "../../engine/module-loader.js";
+import type { RunRequest } from "../../engine/protocol.js";
+import { ModuleRunner } from "../../engine/run-module.js";
+import { createUsage } from "../../engine/usage.js";
 
 type Host = "ours" | "node";
 
-/** Runs an instance of `module` once with `args`; returns its exit code. */
-type RunOnce = (module: WebAssembly.Module, args: readonly string[]) => number;
+/** Runs an instance of the module once with `args`; returns its exit code. */
+type RunOnce = (args: readonly string[]) => number;
 
-function runner(host: Host, stdout: number, preopen?: { guest: string; host: string }): RunOnce {
+/**
+ * Ours runs exactly what a shim's worker thread runs for each container (engine/run-module.ts):
+ * the module compiled as the engine compiles it, its memory reused from the previous run.
+ */
+async function runner(
+  host: Host,
+  file: string,
+  stdout: number,
+  preopen?: { guest: string; host: string },
+): Promise<RunOnce> {
+  const bytes = readFileSync(file);
   if (host === "ours") {
-    return (module, args) => {
-      const wasi = new Wasi({
-        args,
-        stdout,
-        stderr: 2,
-        preopens: preopen ? [{ guestPath: preopen.guest, hostPath: preopen.host }] : [],
+    const compiled = await compileModule(bytes, file);
+    const moduleRunner = new ModuleRunner();
+    const base: Omit<RunRequest, "args"> = {
+      module: compiled.module,
+      memory: compiled.memory,
+      exportName: "_start",
+      env: [],
+      cwd: "/",
+      preopens: preopen
+        ? [{ guestPath: preopen.guest, hostPath: preopen.host, readOnly: false }]
+        : [],
+      stdin: undefined,
+      stdout,
+      stderr: 2,
+      interrupt: new Int32Array(new SharedArrayBuffer(4)),
+      usage: createUsage(),
+    };
+    return (args) => {
+      let code = -1;
+      moduleRunner.run({ ...base, args }, (result) => {
+        if (result.kind !== "exit") throw new Error(`the run ended: ${JSON.stringify(result)}`);
+        code = result.code;
       });
-      return wasi.start(new WebAssembly.Instance(module, wasi.imports));
+      return code;
     };
   }
-  return (module, args) => {
+  const module = new WebAssembly.Module(bytes);
+  return (args) => {
     // A node:wasi object runs one instance only, so each run needs its own — as ours gets.
     const wasi = new WASI({
       version: "preview1",
@@ -46,24 +76,22 @@ function runner(host: Host, stdout: number, preopen?: { guest: string; host: str
   };
 }
 
-function instances(host: Host, file: string, count: number, warmup: number): object {
-  const module = new WebAssembly.Module(readFileSync(file));
+async function instances(host: Host, file: string, count: number, warmup: number) {
   const devNull = openSync("/dev/null", "w");
-  const run = runner(host, devNull);
-  for (let i = 0; i < warmup; i++) check(run(module, ["hello"]));
+  const run = await runner(host, file, devNull);
+  for (let i = 0; i < warmup; i++) check(run(["hello"]));
   const start = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) check(run(module, ["hello"]));
+  for (let i = 0; i < count; i++) check(run(["hello"]));
   const elapsedNs = Number(process.hrtime.bigint() - start);
   closeSync(devNull);
   return { usPerInstance: elapsedNs / 1e3 / count };
 }
 
-function files(host: Host, file: string, count: number, dir: string): object {
-  const module = new WebAssembly.Module(readFileSync(file));
+async function files(host: Host, file: string, count: number, dir: string) {
   const devNull = openSync("/dev/null", "w");
-  const run = runner(host, devNull, { guest: "/sandbox", host: dir });
+  const run = await runner(host, file, devNull, { guest: "/sandbox", host: dir });
   const start = process.hrtime.bigint();
-  check(run(module, ["files", String(count), "/sandbox"]));
+  check(run(["files", String(count), "/sandbox"]));
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   closeSync(devNull);
   return { ms };
@@ -78,8 +106,9 @@ if ((host !== "ours" && host !== "node") || file === undefined || extra === unde
   process.stderr.write("usage: wasi-child instances|files ours|node FILE COUNT WARMUP|DIR\n");
   process.exit(2);
 }
-const result =
+// No top-level await: the runner is bundled as CommonJS.
+void (
   what === "instances"
     ? instances(host, file, Number(count), Number(extra))
-    : files(host, file, Number(count), extra);
-process.stdout.write(JSON.stringify(result) + "\n");
+    : files(host, file, Number(count), extra)
+).then((result) => process.stdout.write(JSON.stringify(result) + "\n"));

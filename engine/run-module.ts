@@ -1,0 +1,75 @@
+// One run of a module on the current thread: what a worker does with each RunRequest. Apart from
+// worker-main.ts so that the benchmark of instance cost (bench row e1) runs exactly this.
+import { Wasi, WasiInterrupted } from "../wasi/index.js";
+import { memoryImport } from "./memory-import.js";
+import { oomGlobalName } from "./memory-limit.js";
+import { MemoryPool } from "./memory-pool.js";
+import type { RunRequest, RunResult } from "./protocol.js";
+import { RunClock, recordMemoryOnHostCalls } from "./usage.js";
+
+/** Runs modules one after another on this thread, reusing their memories (memory-pool.ts). */
+export class ModuleRunner {
+  readonly #memories = new MemoryPool();
+  readonly #clock = new RunClock();
+
+  /**
+   * Runs the request to its end and hands the result to `reply` before the run's memory is
+   * zeroed for the next one, so the zeroing is off the container's exit path.
+   */
+  run(req: RunRequest, reply: (result: RunResult) => void): void {
+    const memory = req.memory && this.#memories.take(req.memory);
+    this.#clock.begin(req.usage);
+    reply(runModule(req, memory));
+    this.#clock.end();
+    if (memory && req.memory) this.#memories.give(memory, req.memory);
+  }
+}
+
+function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): RunResult {
+  const wasi = new Wasi({
+    args: req.args,
+    env: req.env,
+    cwd: req.cwd,
+    preopens: req.preopens,
+    stdin: req.stdin,
+    stdout: req.stdout,
+    stderr: req.stderr,
+    interrupt: req.interrupt,
+  });
+  let memory: WebAssembly.Memory | undefined = pooled;
+  const imports = recordMemoryOnHostCalls(
+    wasi.imports,
+    WebAssembly.Module.imports(req.module),
+    req.usage,
+    () => memory,
+  );
+  if (pooled) imports[memoryImport.module] = { [memoryImport.name]: pooled };
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(req.module, imports);
+    const exported = instance.exports["memory"];
+    if (exported instanceof WebAssembly.Memory) memory = exported;
+  } catch (err) {
+    return {
+      kind: "error",
+      message: `the module cannot be instantiated: ${(err as Error).message}`,
+    };
+  }
+  try {
+    return { kind: "exit", code: wasi.start(instance, req.exportName) };
+  } catch (err) {
+    if (err instanceof WasiInterrupted) return { kind: "interrupted" };
+    // RangeError: the wasm stack overflowed, which V8 reports as a JS error, not a RuntimeError.
+    if (ranOutOfMemory(instance)) return { kind: "oom" };
+    if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+      return { kind: "trap", message: err.message };
+    }
+    return { kind: "error", message: String(err) };
+  }
+}
+
+/** Whether the module was stopped by its memory limit: the grow hook set this flag and trapped. */
+function ranOutOfMemory(instance: WebAssembly.Instance): boolean {
+  const flag = instance.exports[oomGlobalName];
+  return flag instanceof WebAssembly.Global && flag.value === 1;
+}
