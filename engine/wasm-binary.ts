@@ -125,9 +125,63 @@ export function walkInstructions(
 ): void {
   while (r.pos < r.end) {
     const start = r.pos;
-    const op = r.byte();
-    skipImmediates(r, op);
+    const op = readInstruction(r);
     visit(op, start, r.pos);
+  }
+}
+
+/** Reads one instruction (its opcode and immediates) and returns its opcode. */
+export function readInstruction(r: Reader): number {
+  const op = r.byte();
+  skipImmediates(r, op);
+  return op;
+}
+
+/** Encodes a signed LEB128 (i32.const's immediate). */
+export function s32Leb(value: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = value & 0x7f;
+    value >>= 7;
+    if ((value === 0 && (b & 0x40) === 0) || (value === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** Reads a name (a length-prefixed UTF-8 string). */
+export function readName(r: Reader): string {
+  const length = r.u32();
+  const start = r.pos;
+  r.skip(length);
+  return new TextDecoder().decode(r.bytes.subarray(start, r.pos));
+}
+
+/** Encodes a name (a length-prefixed UTF-8 string). */
+export function encodeName(name: string): number[] {
+  const utf8 = new TextEncoder().encode(name);
+  return [...u32Leb(utf8.length), ...utf8];
+}
+
+/** Collects byte chunks without copying them one number at a time. */
+export class ByteSink {
+  readonly #chunks: Uint8Array[] = [];
+  length = 0;
+  push(chunk: Uint8Array | readonly number[]): void {
+    const c = chunk instanceof Uint8Array ? chunk : Uint8Array.from(chunk);
+    this.#chunks.push(c);
+    this.length += c.length;
+  }
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(this.length);
+    let at = 0;
+    for (const c of this.#chunks) {
+      out.set(c, at);
+      at += c.length;
+    }
+    return out;
   }
 }
 
