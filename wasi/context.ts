@@ -9,7 +9,15 @@ export interface WasiContext {
   fds: FdTable;
   /** Word 0: 0 = run, anything else = interrupt every blocking call. */
   readonly interrupt: Int32Array;
+  /**
+   * Undefined in "park" mode (a call that must wait blocks the thread). In "suspend" mode such a
+   * call returns a Promise, and this holds a canceller for each wait in progress (wait.ts).
+   */
+  readonly pending: Set<() => void> | undefined;
 }
 
-/** A group of WASI imports (preview1 names), all returning an errno. */
-export type Calls = Record<string, (...args: never[]) => number>;
+/**
+ * A group of WASI imports (preview1 names), all returning an errno — or, in "suspend" mode, a
+ * Promise of it from the calls that had to wait (SUSPENDING_FUNCTIONS).
+ */
+export type Calls = Record<string, (...args: never[]) => number | Promise<number>>;

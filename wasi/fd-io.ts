@@ -7,7 +7,8 @@ import { Errno, errnoOf, WasiErrno } from "./errno.js";
 import { Fdflags, Filetype, IOVEC_SIZE, Rights, Whence, type Layout } from "./abi.js";
 import type { WasiContext } from "./context.js";
 import { needRight, type FdEntry } from "./fd-table.js";
-import { checkInterrupt, isWouldBlock, readSome, writeAll } from "./host-io.js";
+import { Blocked, checkInterrupt, isWouldBlock, PARK_MS, readSome, writeAll } from "./host-io.js";
+import { wait, type Waiting } from "./wait.js";
 
 const MAX_OFFSET = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -73,151 +74,299 @@ function writeGathered(
 export function createFdIo(ctx: WasiContext, layout: Layout) {
   const { interrupt } = ctx;
 
-  function fd_write(fd: number, iovs: number, iovsLen: number, nwritten: number): number {
+  /**
+   * Writes the iovecs one buffer at a time after the first `done` bytes (already written), at
+   * `start + done` for positioned fds; returns the bytes written in all. Throws `Blocked` with that
+   * count when the fd is full and the guest expects blocking I/O: the slow path waits and calls
+   * this again from there, so every byte goes out once and in order.
+   */
+  function writeBuffers(
+    entry: FdEntry,
+    iovs: number,
+    iovsLen: number,
+    done: number,
+    start: number | null,
+    nonblocking: boolean,
+  ): number {
+    const { view, u8 } = ctx.mem;
+    let total = done;
+    let skip = done;
+    for (let i = 0; i < iovsLen; i++) {
+      let ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+      let len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+      if (skip > 0) {
+        const gone = Math.min(skip, len);
+        ptr += gone;
+        len -= gone;
+        skip -= gone;
+      }
+      if (len === 0) continue;
+      if (entry.hostFd < 0) {
+        total += len; // the null device swallows everything
+        continue;
+      }
+      let n: number;
+      try {
+        n = writeAll(
+          entry.hostFd,
+          u8,
+          ptr,
+          len,
+          start === null ? null : start + total,
+          nonblocking,
+        );
+      } catch (error) {
+        if (error instanceof Blocked) throw new Blocked(total + error.done);
+        if (total > 0 && isWouldBlock(error)) break;
+        throw error;
+      }
+      total += n;
+      if (n < len) break;
+    }
+    return total;
+  }
+
+  /** Reports a finished write; `moves`: fd_write advances the guest's offset, fd_pwrite not. */
+  function wrote(
+    entry: FdEntry,
+    nwritten: number,
+    start: number | null,
+    total: number,
+    moves: boolean,
+  ) {
+    if (moves && start !== null) entry.position = start + total;
+    ctx.mem.view.setUint32(nwritten, total, true);
+    return Errno.SUCCESS;
+  }
+
+  /** The slow path of a write that blocked after `done` bytes: wait, then write on from there. */
+  function* writeLater(
+    entry: FdEntry,
+    iovs: number,
+    iovsLen: number,
+    nwritten: number,
+    start: number | null,
+    done: number,
+    moves: boolean,
+  ): Waiting {
+    for (;;) {
+      yield PARK_MS;
+      try {
+        ctx.mem.refresh();
+        const total = writeBuffers(entry, iovs, iovsLen, done, start, false);
+        return wrote(entry, nwritten, start, total, moves);
+      } catch (error) {
+        if (!(error instanceof Blocked)) return errnoOf(error);
+        done = error.done;
+      }
+    }
+  }
+
+  function fd_write(
+    fd: number,
+    iovs: number,
+    iovsLen: number,
+    nwritten: number,
+  ): number | Promise<number> {
     const entry = ctx.fds.find(fd);
     // A missing FD_WRITE right is EBADF, as write(2) on an O_RDONLY fd (and wasmtime) answers.
     if (entry === undefined || !entry.canWrite) return Errno.BADF;
-    let total = 0;
+    let start: number | null = null;
     try {
       checkInterrupt(interrupt);
       const mem = ctx.mem.refresh();
-      const view = mem.view;
       const nonblocking = (entry.fdflags & Fdflags.NONBLOCK) !== 0;
-      let position = entry.hostFd < 0 ? null : writePosition(entry);
+      start = entry.hostFd < 0 ? null : writePosition(entry);
       // Several buffers (wasi-libc's stdio sends its buffer and the new bytes together) go out in
-      // one writev(2); whatever it leaves (a short write, a would-block) goes one at a time below.
-      let skip = 0;
+      // one writev(2); whatever it leaves (a short write, a would-block) goes one at a time.
+      let done = 0;
       if (iovsLen > 1 && entry.hostFd >= 0) {
-        skip = writeGathered(entry.hostFd, mem.u8, view, iovs, iovsLen, position);
-        total = skip;
-        if (position !== null) position += skip;
+        done = writeGathered(entry.hostFd, mem.u8, mem.view, iovs, iovsLen, start);
       }
-      for (let i = 0; i < iovsLen; i++) {
-        let ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
-        let len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
-        if (skip > 0) {
-          const done = Math.min(skip, len);
-          ptr += done;
-          len -= done;
-          skip -= done;
-        }
-        if (len === 0) continue;
-        if (entry.hostFd < 0) {
-          total += len; // the null device swallows everything
-          continue;
-        }
-        let n: number;
-        try {
-          n = writeAll(entry.hostFd, mem.u8, ptr, len, position, interrupt, nonblocking);
-        } catch (error) {
-          if (total > 0 && isWouldBlock(error)) break;
-          throw error;
-        }
-        total += n;
-        if (position !== null) position += n;
-        if (n < len) break;
-      }
-      if (position !== null) entry.position = position;
-      view.setUint32(nwritten, total, true);
-      return Errno.SUCCESS;
+      const total = writeBuffers(entry, iovs, iovsLen, done, start, nonblocking);
+      return wrote(entry, nwritten, start, total, true);
     } catch (error) {
+      if (error instanceof Blocked) {
+        return wait(ctx, writeLater(entry, iovs, iovsLen, nwritten, start, error.done, true));
+      }
       return errnoOf(error);
     }
   }
 
-  function fd_read(fd: number, iovs: number, iovsLen: number, nread: number): number {
+  /**
+   * One try at fd_read: bytes poll_oneoff took off the stream first, else a read into each iovec
+   * in turn. Only the first read may block (throwing `Blocked`, with nothing read): like readv(2),
+   * it returns what is there once it has some. So a retry starts from scratch.
+   */
+  function readInto(entry: FdEntry, iovs: number, iovsLen: number, nread: number): number {
+    const mem = ctx.mem.refresh();
+    const view = mem.view;
+    if (entry.peeked !== undefined) {
+      view.setUint32(nread, drainPeeked(ctx, entry, iovs, iovsLen), true);
+      return Errno.SUCCESS;
+    }
+    const nonblocking = (entry.fdflags & Fdflags.NONBLOCK) !== 0;
+    let total = 0;
+    for (let i = 0; i < iovsLen && entry.hostFd >= 0; i++) {
+      const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
+      const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+      if (len === 0) continue;
+      const position = entry.seekable ? entry.position : null;
+      let n: number;
+      try {
+        n = readSome(entry.hostFd, mem.u8, ptr, len, position, nonblocking || total > 0);
+      } catch (error) {
+        if (total > 0 && isWouldBlock(error)) break;
+        throw error;
+      }
+      total += n;
+      if (entry.seekable) entry.position += n;
+      if (n < len) break;
+    }
+    view.setUint32(nread, total, true);
+    return Errno.SUCCESS;
+  }
+
+  /** The slow path of a read that found nothing: wait, then try again. */
+  function* readLater(entry: FdEntry, iovs: number, iovsLen: number, nread: number): Waiting {
+    for (;;) {
+      yield PARK_MS;
+      try {
+        return readInto(entry, iovs, iovsLen, nread);
+      } catch (error) {
+        if (!(error instanceof Blocked)) return errnoOf(error);
+      }
+    }
+  }
+
+  function fd_read(
+    fd: number,
+    iovs: number,
+    iovsLen: number,
+    nread: number,
+  ): number | Promise<number> {
     const entry = ctx.fds.find(fd);
     if (entry === undefined || !entry.canRead) return Errno.BADF;
     try {
       checkInterrupt(interrupt);
-      const mem = ctx.mem.refresh();
-      const view = mem.view;
-      if (entry.peeked !== undefined) {
-        view.setUint32(nread, drainPeeked(ctx, entry, iovs, iovsLen), true);
-        return Errno.SUCCESS;
-      }
-      const nonblocking = (entry.fdflags & Fdflags.NONBLOCK) !== 0;
-      let total = 0;
-      for (let i = 0; i < iovsLen && entry.hostFd >= 0; i++) {
-        const ptr = view.getUint32(iovs + i * IOVEC_SIZE, true);
-        const len = view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
-        if (len === 0) continue;
-        const position = entry.seekable ? entry.position : null;
-        let n: number;
-        try {
-          // Only the first read may block: like readv(2), return what is there once we have some.
-          n = readSome(
-            entry.hostFd,
-            mem.u8,
-            ptr,
-            len,
-            position,
-            interrupt,
-            nonblocking || total > 0,
-          );
-        } catch (error) {
-          if (total > 0 && isWouldBlock(error)) break;
-          throw error;
-        }
-        total += n;
-        if (entry.seekable) entry.position += n;
-        if (n < len) break;
-      }
-      view.setUint32(nread, total, true);
-      return Errno.SUCCESS;
+      return readInto(entry, iovs, iovsLen, nread);
     } catch (error) {
+      if (error instanceof Blocked) return wait(ctx, readLater(entry, iovs, iovsLen, nread));
       return errnoOf(error);
     }
   }
 
-  function fd_pwrite(fd: number, iovs: number, iovsLen: number, offset: bigint, nwritten: number) {
+  function fd_pwrite(
+    fd: number,
+    iovs: number,
+    iovsLen: number,
+    offset: bigint,
+    nwritten: number,
+  ): number | Promise<number> {
+    let entry: FdEntry | undefined;
+    let start = 0;
     try {
-      const entry = ctx.fds.get(fd);
+      entry = ctx.fds.get(fd);
       notDirectory(entry);
       if (!entry.canWrite) return Errno.BADF;
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
-      const mem = ctx.mem.refresh();
+      ctx.mem.refresh();
       if (offset > MAX_OFFSET) return Errno.INVAL; // beyond what a JS number holds exactly
-      let position = Number(offset);
-      let total = 0;
-      for (let i = 0; i < iovsLen; i++) {
-        const ptr = mem.view.getUint32(iovs + i * IOVEC_SIZE, true);
-        const len = mem.view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
-        const n = writeAll(entry.hostFd, mem.u8, ptr, len, position, interrupt, false);
-        total += n;
-        position += n;
-        if (n < len) break;
-      }
-      mem.view.setUint32(nwritten, total, true);
-      return Errno.SUCCESS;
+      start = Number(offset);
+      const total = writeBuffers(entry, iovs, iovsLen, 0, start, false);
+      return wrote(entry, nwritten, start, total, false);
     } catch (error) {
+      if (error instanceof Blocked && entry !== undefined) {
+        return wait(ctx, writeLater(entry, iovs, iovsLen, nwritten, start, error.done, false));
+      }
       return errnoOf(error);
     }
   }
 
-  function fd_pread(fd: number, iovs: number, iovsLen: number, offset: bigint, nread: number) {
+  /**
+   * One try at fd_pread after the first `done` bytes (already read): each iovec in turn from
+   * `start + done`, each read allowed to block (throwing `Blocked` with the count so far).
+   */
+  function preadFrom(
+    entry: FdEntry,
+    iovs: number,
+    iovsLen: number,
+    start: number,
+    nread: number,
+    done: number,
+  ): number {
+    const mem = ctx.mem.refresh();
+    let total = done;
+    let skip = done;
+    for (let i = 0; i < iovsLen; i++) {
+      let ptr = mem.view.getUint32(iovs + i * IOVEC_SIZE, true);
+      let len = mem.view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
+      if (skip > 0) {
+        // A read blocks only at an iovec's start (readSome returns at its first bytes).
+        const gone = Math.min(skip, len);
+        ptr += gone;
+        len -= gone;
+        skip -= gone;
+        if (len === 0) continue;
+      }
+      let n: number;
+      try {
+        n = readSome(entry.hostFd, mem.u8, ptr, len, start + total, false);
+      } catch (error) {
+        if (error instanceof Blocked) throw new Blocked(total);
+        throw error;
+      }
+      total += n;
+      if (n < len) break;
+    }
+    mem.view.setUint32(nread, total, true);
+    return Errno.SUCCESS;
+  }
+
+  /** The slow path of a pread that blocked after `done` bytes: wait, then read on from there. */
+  function* preadLater(
+    entry: FdEntry,
+    iovs: number,
+    iovsLen: number,
+    start: number,
+    nread: number,
+    done: number,
+  ): Waiting {
+    for (;;) {
+      yield PARK_MS;
+      try {
+        return preadFrom(entry, iovs, iovsLen, start, nread, done);
+      } catch (error) {
+        if (!(error instanceof Blocked)) return errnoOf(error);
+        done = error.done;
+      }
+    }
+  }
+
+  function fd_pread(
+    fd: number,
+    iovs: number,
+    iovsLen: number,
+    offset: bigint,
+    nread: number,
+  ): number | Promise<number> {
+    let entry: FdEntry | undefined;
+    let start = 0;
     try {
-      const entry = ctx.fds.get(fd);
+      entry = ctx.fds.get(fd);
       notDirectory(entry);
       if (!entry.canRead) return Errno.BADF;
       if (!entry.seekable) return Errno.SPIPE;
       needRight(entry, Rights.FD_SEEK);
-      const mem = ctx.mem.refresh();
+      ctx.mem.refresh();
       if (offset > MAX_OFFSET) return Errno.INVAL; // beyond what a JS number holds exactly
-      let position = Number(offset);
-      let total = 0;
-      for (let i = 0; i < iovsLen; i++) {
-        const ptr = mem.view.getUint32(iovs + i * IOVEC_SIZE, true);
-        const len = mem.view.getUint32(iovs + i * IOVEC_SIZE + 4, true);
-        const n = readSome(entry.hostFd, mem.u8, ptr, len, position, interrupt, false);
-        total += n;
-        position += n;
-        if (n < len) break;
-      }
-      mem.view.setUint32(nread, total, true);
-      return Errno.SUCCESS;
+      start = Number(offset);
+      return preadFrom(entry, iovs, iovsLen, start, nread, 0);
     } catch (error) {
+      if (error instanceof Blocked && entry !== undefined) {
+        return wait(ctx, preadLater(entry, iovs, iovsLen, start, nread, error.done));
+      }
       return errnoOf(error);
     }
   }

@@ -1,12 +1,21 @@
 // Reads and writes on host fds that may be non-blocking (containerd's FIFOs, sockets). The guest
-// sees blocking I/O: on EAGAIN the call parks on the interrupt word for a few milliseconds and
-// retries, so a slow reader never blocks forever and an interrupt lands within one park.
+// sees blocking I/O: on EAGAIN these throw `Blocked`, and the call waits a few milliseconds on the
+// interrupt word (wait.ts: parked or suspended) and retries, so a slow reader never blocks forever
+// and an interrupt lands within one wait.
 
 import { readSync, writeSync } from "node:fs";
 import { WasiInterrupted } from "./exit.js";
 
 /** How long one park lasts before retrying a would-block read or write. */
 export const PARK_MS = 10;
+
+/**
+ * Thrown when the fd would block and the guest expects blocking I/O, after `done` bytes moved. The
+ * call catches it and enters its slow path (wait.ts) to go on from there. Not an Error: no stack.
+ */
+export class Blocked {
+  constructor(readonly done: number) {}
+}
 
 /** Throws WasiInterrupted if the controller has set the interrupt word. */
 export function checkInterrupt(interrupt: Int32Array): void {
@@ -29,9 +38,10 @@ function wouldBlock(error: unknown): boolean {
 
 /**
  * Writes `len` bytes of `u8` from `off` to a host fd, straight from the guest's memory.
- * `position` null writes at the fd's own offset (pipes, appends). With `nonblocking` (the guest set
- * FDFLAGS_NONBLOCK) a would-block returns what was written so far, or throws EAGAIN if nothing
- * was. An error after a partial write reports the partial count, as write(2) does.
+ * `position` null writes at the fd's own offset (pipes, appends). When the fd would block this
+ * throws `Blocked` with the count written so far — or, with `nonblocking` (the guest set
+ * FDFLAGS_NONBLOCK), returns that count, or throws EAGAIN if nothing was written. An error after a
+ * partial write reports the partial count, as write(2) does.
  */
 export function writeAll(
   fd: number,
@@ -39,7 +49,6 @@ export function writeAll(
   off: number,
   len: number,
   position: number | null,
-  interrupt: Int32Array,
   nonblocking: boolean,
 ): number {
   let done = 0;
@@ -49,15 +58,15 @@ export function writeAll(
     } catch (error) {
       if (done > 0 && (nonblocking || !wouldBlock(error))) return done;
       if (!wouldBlock(error) || nonblocking) throw error;
-      park(interrupt, PARK_MS);
+      throw new Blocked(done);
     }
   }
   return done;
 }
 
 /**
- * Reads up to `len` bytes into `u8` at `off`; 0 is end of file. Parks while the fd would block,
- * unless `nonblocking` (then EAGAIN is thrown). `position` null reads at the fd's own offset.
+ * Reads up to `len` bytes into `u8` at `off`; 0 is end of file. Throws `Blocked` while the fd
+ * would block, or EAGAIN if `nonblocking`. `position` null reads at the fd's own offset.
  */
 export function readSome(
   fd: number,
@@ -65,16 +74,13 @@ export function readSome(
   off: number,
   len: number,
   position: number | null,
-  interrupt: Int32Array,
   nonblocking: boolean,
 ): number {
-  for (;;) {
-    try {
-      return readSync(fd, u8, off, len, position);
-    } catch (error) {
-      if (!wouldBlock(error) || nonblocking) throw error;
-      park(interrupt, PARK_MS);
-    }
+  try {
+    return readSync(fd, u8, off, len, position);
+  } catch (error) {
+    if (!wouldBlock(error) || nonblocking) throw error;
+    throw new Blocked(0);
   }
 }
 

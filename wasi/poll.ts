@@ -1,6 +1,7 @@
-// Clocks and poll_oneoff. Sleeping is Atomics.wait on the interrupt word, so the controller's
-// Atomics.notify ends any sleep at once. Stream readiness is learned by a non-blocking read whose
-// bytes are kept on the fd for the next fd_read (Node has no poll(2) on a raw fd).
+// Clocks and poll_oneoff. Sleeping waits on the interrupt word (wait.ts: Atomics.wait, or
+// Atomics.waitAsync in "suspend" mode), so the controller's Atomics.notify ends any sleep at once.
+// Stream readiness is learned by a non-blocking read whose bytes are kept on the fd for the next
+// fd_read (Node has no poll(2) on a raw fd).
 
 import { fstatSync, readSync } from "node:fs";
 import { Errno, errnoOf, WasiErrno } from "./errno.js";
@@ -14,7 +15,8 @@ import {
 } from "./abi.js";
 import type { WasiContext } from "./context.js";
 import type { FdEntry } from "./fd-table.js";
-import { checkInterrupt, isWouldBlock, park, PARK_MS } from "./host-io.js";
+import { checkInterrupt, isWouldBlock, PARK_MS } from "./host-io.js";
+import { wait, type Waiting } from "./wait.js";
 
 /** Resolution of each clock in ns: Date.now() is whole ms; hrtime is ns; cpuUsage is µs. */
 const RESOLUTION_NS: readonly bigint[] = [1_000_000n, 1n, 1_000n, 1_000n];
@@ -89,7 +91,84 @@ export function createPoll(ctx: WasiContext, layout: Layout) {
     return Errno.SUCCESS;
   }
 
-  function poll_oneoff(inPtr: number, outPtr: number, nsubs: number, neventsPtr: number): number {
+  /**
+   * One look at every subscription: writes an event for each that is ready and returns their
+   * count (0: nothing yet, no event written). `deadlines` holds each clock's deadline on the
+   * monotonic clock, -1n for an fd subscription, -2n for an unknown clock.
+   */
+  function scan(
+    inPtr: number,
+    outPtr: number,
+    nsubs: number,
+    neventsPtr: number,
+    deadlines: readonly bigint[],
+  ): number {
+    const mem = ctx.mem.refresh();
+    const size = layout.subscriptionSize;
+    const now = process.hrtime.bigint();
+    let nevents = 0;
+    for (let i = 0; i < nsubs; i++) {
+      const sub = inPtr + i * size;
+      const type = mem.view.getUint8(sub + 8);
+      const deadline = deadlines[i] as bigint;
+      let ready: [number, bigint, number] | undefined;
+      if (type === Eventtype.CLOCK) {
+        if (deadline === -2n) ready = [Errno.INVAL, 0n, 0];
+        else if (deadline <= now) ready = [Errno.SUCCESS, 0n, 0];
+      } else if (type === Eventtype.FD_READ || type === Eventtype.FD_WRITE) {
+        const entry = ctx.fds.find(mem.view.getUint32(sub + layout.subFd, true));
+        if (entry === undefined) ready = [Errno.BADF, 0n, 0];
+        else ready = fdReady(entry, type === Eventtype.FD_READ);
+      } else {
+        ready = [Errno.INVAL, 0n, 0];
+      }
+      if (ready === undefined) continue;
+      const ev = outPtr + nevents * EVENT_SIZE;
+      mem.u8.fill(0, ev, ev + EVENT_SIZE);
+      mem.view.setBigUint64(ev, mem.view.getBigUint64(sub, true), true);
+      mem.view.setUint16(ev + 8, ready[0], true);
+      mem.view.setUint8(ev + 10, type);
+      mem.view.setBigUint64(ev + 16, ready[1], true);
+      mem.view.setUint16(ev + 24, ready[2], true);
+      nevents++;
+    }
+    if (nevents > 0) mem.view.setUint32(neventsPtr, nevents, true);
+    return nevents;
+  }
+
+  /**
+   * The slow path of a poll that found nothing ready: sleep until the earliest clock (one wait
+   * when only clocks are watched), or at most PARK_MS while an fd is watched, and look again.
+   * Deadlines were fixed once, from the call's start.
+   */
+  function* pollLater(
+    inPtr: number,
+    outPtr: number,
+    nsubs: number,
+    neventsPtr: number,
+    deadlines: readonly bigint[],
+    earliest: bigint | undefined,
+  ): Waiting {
+    const watchesFds = deadlines.includes(-1n);
+    for (;;) {
+      const now = process.hrtime.bigint();
+      let waitMs = earliest === undefined ? PARK_MS : Number(earliest - now) / 1e6;
+      if (watchesFds) waitMs = Math.min(waitMs, PARK_MS);
+      yield Math.max(0, waitMs);
+      try {
+        if (scan(inPtr, outPtr, nsubs, neventsPtr, deadlines) > 0) return Errno.SUCCESS;
+      } catch (error) {
+        return errnoOf(error);
+      }
+    }
+  }
+
+  function poll_oneoff(
+    inPtr: number,
+    outPtr: number,
+    nsubs: number,
+    neventsPtr: number,
+  ): number | Promise<number> {
     try {
       if (nsubs === 0) return Errno.INVAL;
       checkInterrupt(ctx.interrupt);
@@ -117,45 +196,8 @@ export function createPoll(ctx: WasiContext, layout: Layout) {
         }
         deadlines.push(deadline);
       }
-
-      for (;;) {
-        const now = process.hrtime.bigint();
-        let nevents = 0;
-        for (let i = 0; i < nsubs; i++) {
-          const sub = inPtr + i * size;
-          const type = mem.view.getUint8(sub + 8);
-          const deadline = deadlines[i] as bigint;
-          let ready: [number, bigint, number] | undefined;
-          if (type === Eventtype.CLOCK) {
-            if (deadline === -2n) ready = [Errno.INVAL, 0n, 0];
-            else if (deadline <= now) ready = [Errno.SUCCESS, 0n, 0];
-          } else if (type === Eventtype.FD_READ || type === Eventtype.FD_WRITE) {
-            const entry = ctx.fds.find(mem.view.getUint32(sub + layout.subFd, true));
-            if (entry === undefined) ready = [Errno.BADF, 0n, 0];
-            else ready = fdReady(entry, type === Eventtype.FD_READ);
-          } else {
-            ready = [Errno.INVAL, 0n, 0];
-          }
-          if (ready === undefined) continue;
-          const ev = outPtr + nevents * EVENT_SIZE;
-          mem.u8.fill(0, ev, ev + EVENT_SIZE);
-          mem.view.setBigUint64(ev, mem.view.getBigUint64(sub, true), true);
-          mem.view.setUint16(ev + 8, ready[0], true);
-          mem.view.setUint8(ev + 10, type);
-          mem.view.setBigUint64(ev + 16, ready[1], true);
-          mem.view.setUint16(ev + 24, ready[2], true);
-          nevents++;
-        }
-        if (nevents > 0) {
-          mem.view.setUint32(neventsPtr, nevents, true);
-          return Errno.SUCCESS;
-        }
-        // Nothing yet: sleep until the earliest clock, or one park if an fd is being watched.
-        const onlyClocks = deadlines.every((d) => d !== -1n);
-        let waitMs = earliest === undefined ? PARK_MS : Number(earliest - now) / 1e6;
-        if (!onlyClocks) waitMs = Math.min(waitMs, PARK_MS);
-        park(ctx.interrupt, Math.max(0, waitMs));
-      }
+      if (scan(inPtr, outPtr, nsubs, neventsPtr, deadlines) > 0) return Errno.SUCCESS;
+      return wait(ctx, pollLater(inPtr, outPtr, nsubs, neventsPtr, deadlines, earliest));
     } catch (error) {
       return errnoOf(error);
     }

@@ -23,6 +23,16 @@ export function createSockCalls(
     }
   };
 
+  /** Clears ro_flags after a successful receive (no flag applies to a plain read). */
+  const received = (errno: number, roflags: number): number => {
+    try {
+      if (errno === Errno.SUCCESS) ctx.mem.refresh().view.setUint16(roflags, 0, true);
+      return errno;
+    } catch (error) {
+      return errnoOf(error);
+    }
+  };
+
   return {
     sock_accept(fd: number, _flags: number, _out: number): number {
       try {
@@ -33,19 +43,33 @@ export function createSockCalls(
       }
     },
 
-    sock_recv(fd: number, iovs: number, n: number, flags: number, nread: number, roflags: number) {
+    sock_recv(
+      fd: number,
+      iovs: number,
+      n: number,
+      flags: number,
+      nread: number,
+      roflags: number,
+    ): number | Promise<number> {
       try {
         needSocket(fd);
         if (flags !== 0) return Errno.NOTSUP; // RECV_PEEK / RECV_WAITALL need recv(2)
         const errno = fdRead(fd, iovs, n, nread);
-        if (errno === Errno.SUCCESS) ctx.mem.refresh().view.setUint16(roflags, 0, true);
-        return errno;
+        // A read that had to wait ("suspend" mode) reports its flags when it is done.
+        if (typeof errno !== "number") return errno.then((e) => received(e, roflags));
+        return received(errno, roflags);
       } catch (error) {
         return errnoOf(error);
       }
     },
 
-    sock_send(fd: number, iovs: number, n: number, _flags: number, nwritten: number): number {
+    sock_send(
+      fd: number,
+      iovs: number,
+      n: number,
+      _flags: number,
+      nwritten: number,
+    ): number | Promise<number> {
       try {
         needSocket(fd);
         return fdWrite(fd, iovs, n, nwritten);

@@ -15,6 +15,7 @@ import { createPoll } from "./poll.js";
 import { createProcCalls, lazyStringTable, type StringTable } from "./proc-calls.js";
 import { createReaddir } from "./readdir.js";
 import { createSockCalls } from "./sock-calls.js";
+import { cancelWaits, type Blocking } from "./wait.js";
 
 /** How to run one WASI program. */
 export interface WasiOptions {
@@ -41,6 +42,13 @@ export interface WasiOptions {
   interrupt?: Int32Array;
   /** Most guest fds open at once (EMFILE beyond); default 1024. */
   maxFds?: number;
+  /**
+   * What a call that must wait does (a sleep, an empty or full pipe): "park" (default) blocks the
+   * thread on the interrupt word; "suspend" returns a Promise of the errno instead, for an
+   * embedder that runs the instance under JSPI (see README.md, "Suspending instead of parking").
+   * A call that need not wait returns its errno synchronously either way.
+   */
+  blocking?: Blocking;
 }
 
 /** The import object: both snapshot names a module may import from. */
@@ -99,11 +107,28 @@ export const PREVIEW1_FUNCTIONS = [
   "sock_shutdown",
 ] as const;
 
+/**
+ * The calls that may return a Promise in "suspend" mode (those that can wait): an embedder wraps
+ * these, and only these, as suspending imports.
+ */
+export const SUSPENDING_FUNCTIONS = [
+  "fd_pread",
+  "fd_pwrite",
+  "fd_read",
+  "fd_write",
+  "poll_oneoff",
+  "sock_recv",
+  "sock_send",
+] as const;
+
 /** argv and environ, encoded when first asked for. */
 type Strings = () => StringTable;
 
 /** One snapshot's namespace: every preview1 function by name. */
-type Namespace = Record<(typeof PREVIEW1_FUNCTIONS)[number], (...args: never[]) => number>;
+type Namespace = Record<
+  (typeof PREVIEW1_FUNCTIONS)[number],
+  (...args: never[]) => number | Promise<number>
+>;
 
 function calls(ctx: WasiContext, layout: Layout, args: Strings, env: Strings): Namespace {
   const proc = createProcCalls(ctx, args, env);
@@ -196,6 +221,10 @@ export class Wasi {
       // Atomics.wait only works on shared memory; fail here, not in the first blocking call.
       throw new TypeError("wasi: interrupt must be an Int32Array over a SharedArrayBuffer");
     }
+    const blocking = options.blocking ?? "park";
+    if (blocking !== "park" && blocking !== "suspend") {
+      throw new TypeError(`wasi: blocking must be "park" or "suspend", not ${String(blocking)}`);
+    }
     const env = [...(options.env ?? [])];
     if (options.cwd !== undefined && !env.some((e) => e.startsWith("PWD="))) {
       env.push(`PWD=${options.cwd}`);
@@ -204,6 +233,7 @@ export class Wasi {
       mem: new GuestMemory(),
       fds: new FdTable(0),
       interrupt: options.interrupt ?? new Int32Array(new SharedArrayBuffer(4)),
+      pending: blocking === "suspend" ? new Set() : undefined,
     };
     const args = lazyStringTable(options.args ?? []);
     const environ = lazyStringTable(env);
@@ -239,6 +269,31 @@ export class Wasi {
   }
 
   /**
+   * Runs a command whose entry is asynchronous: `start`'s contract, awaiting `entry` — for a
+   * "suspend" Wasi, the embedder's JSPI promising wrapper of the instance's `exportName` (checked
+   * to exist, default `_start`). Resolves to 0 when `entry` resolves, to proc_exit's code when it
+   * rejects with WasiExit; rejects with WasiInterrupted when interrupted, and with a trap as the
+   * engine's RuntimeError. Every fd the guest opened is closed before it settles.
+   */
+  async startAsync(
+    instance: WebAssembly.Instance,
+    entry: () => Promise<unknown>,
+    exportName = "_start",
+  ): Promise<number> {
+    this.#attach(instance, exportName, true);
+    try {
+      checkInterrupt(this.#ctx.interrupt);
+      await entry();
+      return 0;
+    } catch (error) {
+      if (error instanceof WasiExit) return error.code;
+      throw error;
+    } finally {
+      this.close();
+    }
+  }
+
+  /**
    * For reactors (modules that export functions to call rather than a `_start`): binds the
    * instance, opens the fd table and calls `_initialize` if it is exported. Its exports may then
    * be called any number of times; a `proc_exit` inside one throws `WasiExit` to the caller.
@@ -255,9 +310,13 @@ export class Wasi {
     }
   }
 
-  /** Closes every fd of the current run and unbinds the instance. Idempotent; never throws. */
+  /**
+   * Closes every fd of the current run and unbinds the instance. A call still waiting in "suspend"
+   * mode rejects with WasiInterrupted. Idempotent; never throws.
+   */
   close(): void {
     if (!this.#running) return;
+    cancelWaits(this.#ctx);
     this.#ctx.fds.closeAll();
     this.#ctx.fds = new FdTable(0);
     this.#ctx.mem.unbind();
