@@ -11,3 +11,6 @@ export { ModuleCache } from "./module-cache.js";
 export type { ModuleCacheOptions, ModuleLoader } from "./module-cache.js";
 export { signalAction, signalExitStatus } from "./signals.js";
 export type { SignalAction } from "./signals.js";
+export { CoHostThreads } from "./co-host.js";
+export type { CoHostOptions } from "./co-host.js";
+export { hasJspi } from "./jspi.js";

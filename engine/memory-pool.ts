@@ -16,7 +16,7 @@ export class MemoryPool {
   readonly #free = new Map<string, WebAssembly.Memory[]>();
   #bytes = 0;
 
-  constructor(maxBytes = 16 * 2 ** 20) {
+  constructor(maxBytes = 4 * 2 ** 20) {
     this.#maxBytes = maxBytes;
   }
 

@@ -77,7 +77,8 @@ export class ModuleCache {
   ): Promise<CompiledModule> {
     const bytes = await readFile(file);
     const digest =
-      createHash("sha256").update(bytes).digest("hex") + `/${options.memoryLimitBytes ?? ""}`;
+      createHash("sha256").update(bytes).digest("hex") +
+      `/${options.memoryLimitBytes ?? ""}/${options.coHostExport ?? ""}`;
     let cached = this.#entries.get(digest);
     if (cached) {
       this.#hits++;

@@ -3,6 +3,8 @@ import path from "node:path";
 import { Code, TtrpcError } from "../shim/index.js";
 import { importMemory, type MemoryShape } from "./memory-import.js";
 import { MemoryLimitError, limitMemory } from "./memory-limit.js";
+import { SuspensionError, defaultFuel, makeSuspendable } from "./suspension.js";
+import { mayWait } from "./waiting-calls.js";
 import { WasmFormatError } from "./wasm-binary.js";
 
 /** The module a container runs and the export it calls. */
@@ -83,6 +85,8 @@ export async function loadModule(
 export interface CompiledModule {
   readonly module: WebAssembly.Module;
   readonly memory: MemoryShape | undefined;
+  /** Rewritten to share a thread with others (suspension.ts); runs only on a co-hosting thread. */
+  readonly coHosted: boolean;
 }
 
 /** How to compile a module for one container. */
@@ -93,6 +97,12 @@ export interface CompileOptions {
    * compiled modules by this too.
    */
   readonly memoryLimitBytes?: number | undefined;
+  /**
+   * Rewrite the module to share a thread with others (suspension.ts), entering it by this
+   * export. A module the rewrite cannot handle is compiled as it is (`coHosted` false), to run
+   * on a thread of its own. A cache must key compiled modules by this too.
+   */
+  readonly coHostExport?: string | undefined;
 }
 
 /**
@@ -117,15 +127,31 @@ export async function compileModule(
   }
   if (options.memoryLimitBytes !== undefined)
     binary = limitModuleMemory(binary, guestPath, options.memoryLimitBytes);
+  let coHosted = false;
+  if (options.coHostExport !== undefined) {
+    const suspendable = trySuspendable(binary, options.coHostExport);
+    if (suspendable) [binary, coHosted] = [suspendable, true];
+  }
   const pooled = importPooledMemory(binary, guestPath);
   try {
-    if (pooled) return { module: await WebAssembly.compile(pooled.bytes), memory: pooled.shape };
-    return { module: await WebAssembly.compile(binary), memory: undefined };
+    if (pooled) {
+      return { module: await WebAssembly.compile(pooled.bytes), memory: pooled.shape, coHosted };
+    }
+    return { module: await WebAssembly.compile(binary), memory: undefined, coHosted };
   } catch (err) {
     throw new TtrpcError(
       Code.InvalidArgument,
       `${guestPath} is not valid WebAssembly: ${(err as Error).message}`,
     );
+  }
+}
+
+function trySuspendable(binary: Uint8Array, exportName: string): Uint8Array | undefined {
+  try {
+    return makeSuspendable(binary, { exportName, suspending: mayWait, fuel: defaultFuel }).bytes;
+  } catch (err) {
+    if (err instanceof SuspensionError) return undefined;
+    throw err;
   }
 }
 

@@ -41,3 +41,15 @@ export type RunResult =
   | { readonly kind: "oom" }
   | { readonly kind: "interrupted" }
   | { readonly kind: "error"; readonly message: string };
+
+/** To a co-hosting worker (co-host.ts): a run, named so that its answer can be told apart. */
+export interface CoHostRequest {
+  readonly id: number;
+  readonly request: RunRequest;
+}
+
+/** From a co-hosting worker: how the run `id` ended. */
+export interface CoHostAnswer {
+  readonly id: number;
+  readonly result: RunResult;
+}

@@ -1,10 +1,13 @@
 import { statSync } from "node:fs";
 import type { InstanceConfig, InstanceFactory, OciSpec } from "../shim/index.js";
 import { Code, TtrpcError } from "../shim/index.js";
+import type { CoHostThreads } from "./co-host.js";
 import type { ModuleLoader } from "./module-cache.js";
 import { loadModule, parseEntrypoint, resolveModulePath } from "./module-loader.js";
 import type { Preopen } from "./protocol.js";
 import { parseStdio } from "./stdio.js";
+import { ownThread } from "./own-thread.js";
+import type { RunHost } from "./run-host.js";
 import { V8Instance } from "./v8-instance.js";
 import { WorkerPool } from "./worker-pool.js";
 
@@ -22,15 +25,27 @@ export interface V8Engine {
  * long-lived process passes a `ModuleCache`'s loader instead.
  */
 export function createV8Engine(
-  options: { pool?: WorkerPool; modules?: ModuleLoader } = {},
+  options: { pool?: WorkerPool; modules?: ModuleLoader; coHost?: CoHostThreads } = {},
 ): V8Engine {
   const pool = options.pool ?? new WorkerPool();
   const modules = options.modules ?? loadModule;
+  const hosts: Hosts = { ownThread: ownThread(pool), coHost: options.coHost };
   return {
-    instances: (config) => createInstance(config, pool, modules),
-    prewarm: () => pool.prewarm(1),
-    close: () => pool.close(),
+    instances: (config) => createInstance(config, hosts, modules),
+    prewarm: () => {
+      pool.prewarm(1);
+      options.coHost?.prewarm();
+    },
+    close: async () => {
+      await Promise.all([pool.close(), options.coHost?.close()]);
+    },
   };
+}
+
+/** Where runs go: co-hosted when the engine co-hosts and the module could be rewritten for it. */
+interface Hosts {
+  readonly ownThread: RunHost;
+  readonly coHost: CoHostThreads | undefined;
 }
 
 /**
@@ -39,7 +54,7 @@ export function createV8Engine(
  */
 async function createInstance(
   config: InstanceConfig,
-  pool: WorkerPool,
+  hosts: Hosts,
   modules: ModuleLoader,
 ): Promise<V8Instance> {
   const args = config.spec.process?.args;
@@ -53,7 +68,10 @@ async function createInstance(
   const entry = parseEntrypoint(args[0]);
   const file = await resolveModulePath(config.rootfs, entry.guestPath);
   const memoryLimitBytes = memoryLimitOf(config.spec);
-  const module = await modules(file, entry, { memoryLimitBytes });
+  const module = await modules(file, entry, {
+    memoryLimitBytes,
+    coHostExport: hosts.coHost ? entry.exportName : undefined,
+  });
   // Refuse unsupported stdio now rather than at Start.
   parseStdio(config.stdin, "stdin");
   parseStdio(config.stdout, "stdout");
@@ -70,7 +88,7 @@ async function createInstance(
       container: { id: config.id, namespace: config.namespace },
       memoryLimitBytes,
     },
-    pool,
+    module.coHosted && hosts.coHost ? hosts.coHost.host : hosts.ownThread,
   );
 }
 

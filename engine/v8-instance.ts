@@ -1,12 +1,11 @@
 import { writeSync } from "node:fs";
-import type { Worker } from "node:worker_threads";
 import type { ExitStatus, Instance, InstanceStats } from "../shim/index.js";
 import type { CompiledModule } from "./module-loader.js";
-import type { Preopen, RunRequest, RunResult } from "./protocol.js";
+import type { Preopen, RunResult } from "./protocol.js";
 import { signalAction, signalExitStatus } from "./signals.js";
 import { createUsage, readUsage } from "./usage.js";
 import { openStdio, type Stdio } from "./stdio.js";
-import type { WorkerPool } from "./worker-pool.js";
+import type { Run, RunHost } from "./run-host.js";
 
 /** Everything needed to run one container's module, resolved at Create. */
 export interface V8Job {
@@ -27,28 +26,24 @@ export interface V8Job {
 export const trapExitStatus = 134;
 /** Exit status when the run failed for a reason of the host's, not the module's. */
 export const hostErrorExitStatus = 255;
-/** How long an interrupted run may take to unwind before its thread is terminated. */
-const unwindGraceMs = 20;
-
 /**
- * One container's module, run on a worker thread so that the shim's thread stays free and a kill
- * can always stop it: blocked WASI calls wake on the interrupt flag; spinning wasm is stopped by
- * terminating the thread (architecture doc, decision 4).
+ * One container's module, run off the shim's thread (a worker thread, its own or shared: see
+ * run-host.ts) so that the shim stays free to answer and a kill can always stop it.
  */
 export class V8Instance implements Instance {
   readonly #job: V8Job;
-  readonly #pool: WorkerPool;
+  readonly #host: RunHost;
   readonly #interrupt = new Int32Array(new SharedArrayBuffer(4));
   readonly #usage = createUsage();
   readonly #exit: Promise<ExitStatus>;
   #resolveExit!: (exit: ExitStatus) => void;
-  #worker: Worker | undefined;
+  #run: Run | undefined;
   #stdio: Stdio | undefined;
   #killedBy: number | undefined;
 
-  constructor(job: V8Job, pool: WorkerPool) {
+  constructor(job: V8Job, host: RunHost) {
     this.#job = job;
-    this.#pool = pool;
+    this.#host = host;
     this.#exit = new Promise((resolve) => (this.#resolveExit = resolve));
   }
 
@@ -57,12 +52,10 @@ export class V8Instance implements Instance {
     this.#stdio = stdio;
     if (this.#killedBy !== undefined) {
       // Killed while its stdio was being opened: it never runs.
-      this.#finished(undefined, { kind: "interrupted" }, false);
+      this.#finished({ kind: "interrupted" });
       return process.pid;
     }
-    const worker = this.#pool.take();
-    this.#worker = worker;
-    const request: RunRequest = {
+    const run = this.#host({
       module: this.#job.module.module,
       memory: this.#job.module.memory,
       exportName: this.#job.exportName,
@@ -75,16 +68,9 @@ export class V8Instance implements Instance {
       stderr: stdio.stderr,
       interrupt: this.#interrupt,
       usage: this.#usage,
-    };
-    const onMessage = (result: RunResult) => finish(result, true);
-    const onExit = () => finish({ kind: "interrupted" }, false);
-    const onError = (err: Error) => finish({ kind: "error", message: err.message }, false);
-    const finish = (result: RunResult, reusable: boolean) => {
-      worker.off("message", onMessage).off("exit", onExit).off("error", onError);
-      this.#finished(worker, result, reusable);
-    };
-    worker.on("message", onMessage).on("exit", onExit).on("error", onError);
-    worker.postMessage(request);
+    });
+    this.#run = run;
+    void run.ended.then((result) => this.#finished(result));
     // The module runs inside this process: its pid is ours (and /proc/<pid> exists for containerd).
     return process.pid;
   }
@@ -92,14 +78,7 @@ export class V8Instance implements Instance {
   async kill(signal: number): Promise<void> {
     if (signalAction(signal) === "ignore") return;
     this.#killedBy ??= signal;
-    const worker = this.#worker;
-    if (!worker) return;
-    Atomics.store(this.#interrupt, 0, 1);
-    Atomics.notify(this.#interrupt, 0);
-    // Blocked WASI calls return at once; spinning wasm never looks at the flag.
-    setTimeout(() => {
-      if (this.#worker === worker) void worker.terminate();
-    }, unwindGraceMs).unref();
+    this.#run?.stop();
   }
 
   async stats(): Promise<InstanceStats> {
@@ -117,22 +96,20 @@ export class V8Instance implements Instance {
   }
 
   async delete(): Promise<void> {
-    const worker = this.#worker;
-    if (worker) {
+    const run = this.#run;
+    if (run) {
       // Delete of a running task is refused by the shim, so this only happens on shutdown paths.
-      Atomics.store(this.#interrupt, 0, 1);
-      Atomics.notify(this.#interrupt, 0);
-      await worker.terminate();
+      run.stop();
+      await run.ended;
     }
   }
 
-  #finished(worker: Worker | undefined, result: RunResult, reusable: boolean): void {
-    this.#worker = undefined;
+  #finished(result: RunResult): void {
+    this.#run = undefined;
     let exitStatus: number;
     let oomKilled = false;
     if (this.#killedBy !== undefined) {
       exitStatus = signalExitStatus(this.#killedBy);
-      reusable &&= result.kind === "interrupted" || result.kind === "exit";
     } else if (result.kind === "exit") {
       exitStatus = result.code;
     } else if (result.kind === "trap") {
@@ -152,10 +129,7 @@ export class V8Instance implements Instance {
         `runwasi: ${result.kind === "error" ? result.message : "the run was interrupted"}\n`,
       );
       exitStatus = hostErrorExitStatus;
-      reusable = false;
     }
-    if (worker && reusable) this.#pool.release(worker);
-    else void worker?.terminate();
     // Output is written synchronously by the worker, so everything is out once it has answered;
     // closing now lets the reader see EOF before Wait returns (shim-protocol.md §4.3).
     this.#stdio?.close();

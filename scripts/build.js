@@ -28,6 +28,15 @@ const launcherFastPaths = {
   "containerd-shim-v8d-v1": ["FAST_START_MANAGER", "FAST_DELETE", "FAST_DELETE_UNLESS_SOCKET"],
 };
 
+/**
+ * V8 flags a program needs on node's command line (its shebang, through `env -S`): the shared
+ * daemon co-hosts containers on JSPI stacks (engine/co-host.ts), which V8 11.3 has only behind a
+ * flag that cannot be set once node runs.
+ */
+const nodeFlags = {
+  "containerd-v8d": ["--experimental-wasm-stack-switching"],
+};
+
 /** Worker entry points, loaded by a program from beside itself. */
 const workers = {
   "v8-worker.cjs": "engine/worker-main.ts",
@@ -85,9 +94,12 @@ for (const [name, entry] of Object.entries(programs)) {
     continue;
   }
   const outfile = `dist/bin/${name}`;
+  const flags = nodeFlags[name] ?? [];
+  const shebang =
+    flags.length > 0 ? `#!/usr/bin/env -S node ${flags.join(" ")}` : "#!/usr/bin/env node";
   jobs.push(
-    build({ ...common, entryPoints: [entry], outfile, banner: { js: "#!/usr/bin/env node" } }).then(
-      () => chmodSync(outfile, 0o755),
+    build({ ...common, entryPoints: [entry], outfile, banner: { js: shebang } }).then(() =>
+      chmodSync(outfile, 0o755),
     ),
   );
 }

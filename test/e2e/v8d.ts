@@ -57,9 +57,10 @@ export async function startV8d(options: { readonly args?: readonly string[] } = 
   const launch = async () => {
     const logFd = openSync(logFile, "a");
     try {
+      // The program itself, as an operator runs it: its shebang gives node the flags it needs.
       child = spawn(
-        process.execPath,
-        [path.join(distBin, "containerd-v8d"), "--socket", socket, ...(options.args ?? [])],
+        path.join(distBin, "containerd-v8d"),
+        ["--socket", socket, ...(options.args ?? [])],
         // A clean environment, NODE_EXTRA_CA_CERTS least of all (architecture doc, decision 2).
         { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdio: ["ignore", logFd, logFd] },
       );
