@@ -2,14 +2,14 @@
 // own JSPI stack. A run gives the thread up when a WASI call must wait (the call returns a
 // Promise: wasi/'s "suspend" mode) and, when it computes, every few milliseconds at a loop head
 // (the fuel yield of suspension.ts), so its siblings keep running and a kill lands either way.
-import { Wasi, WasiInterrupted } from "../wasi/index.js";
+import { WasiInterrupted } from "../wasi/index.js";
 import { memoryImport } from "./memory-import.js";
-import { oomGlobalName } from "./memory-limit.js";
 import { MemoryPool } from "./memory-pool.js";
 import type { RunRequest, RunResult } from "./protocol.js";
 import { suspendingStartExport, yieldImport } from "./suspension.js";
 import { WasmFunction, type JspiFunction } from "./jspi.js";
-import { CoHostedClock } from "./usage.js";
+import { notInstantiated, outcomeOf, wasiFor } from "./run-module.js";
+import { CoHostedClock, recordMemoryOnHostCalls } from "./usage.js";
 import { mayWait, waitingCallParams } from "./waiting-calls.js";
 
 /** How long a run computes before it lets its siblings have the thread. */
@@ -67,17 +67,7 @@ export class CoHostRunner {
     clock: CoHostedClock,
   ): Promise<RunResult> {
     const slices = this.#slices;
-    const wasi = new Wasi({
-      args: req.args,
-      env: req.env,
-      cwd: req.cwd,
-      preopens: req.preopens,
-      stdin: req.stdin,
-      stdout: req.stdout,
-      stderr: req.stderr,
-      interrupt: req.interrupt,
-      blocking: "suspend",
-    });
+    const wasi = wasiFor(req, "suspend");
     let memory: WebAssembly.Memory | undefined = pooled;
     const resume = <T>(value: T): T => {
       slices.enter(clock);
@@ -88,7 +78,6 @@ export class CoHostRunner {
     // Six arguments: the most a call that may wait takes (sock_recv).
     const suspendable = (fn: (...args: unknown[]) => unknown) =>
       function (a: unknown, b: unknown, c: unknown, d: unknown, e: unknown, f: unknown): unknown {
-        if (memory) clock.memoryPages = memory.buffer.byteLength >>> 16;
         const result = fn(a, b, c, d, e, f);
         if (!(result instanceof Promise)) return result;
         slices.leave(clock);
@@ -97,38 +86,21 @@ export class CoHostRunner {
           throw error;
         });
       };
-    const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
-    for (const { module, name, kind } of WebAssembly.Module.imports(req.module)) {
-      if (kind !== "function") continue;
-      const fn = (wasi.imports as Record<string, Record<string, unknown> | undefined>)[module]?.[
-        name
-      ];
-      if (typeof fn !== "function") continue;
-      const call = fn as (...args: unknown[]) => unknown;
-      const ns = (imports[module] ??= {});
-      if (mayWait(module, name)) {
+    const imports = recordMemoryOnHostCalls(
+      wasi.imports,
+      WebAssembly.Module.imports(req.module),
+      req.usage,
+      () => memory,
+    );
+    for (const [module, calls] of Object.entries(imports)) {
+      for (const [name, call] of Object.entries(calls)) {
+        if (!mayWait(module, name)) continue;
         const params = waitingCallParams[name] ?? [];
-        ns[name] = new Fn(
+        calls[name] = new Fn(
           { parameters: ["externref", ...params], results: ["i32"] },
-          suspendable(call),
+          suspendable(call as (...args: unknown[]) => unknown),
           { suspending: "first" },
         ) as WebAssembly.ImportValue;
-      } else {
-        // Fixed arity, as in usage.ts: nine covers every preview1 call (path_open's).
-        ns[name] = (
-          a: unknown,
-          b: unknown,
-          c: unknown,
-          d: unknown,
-          e: unknown,
-          f: unknown,
-          g: unknown,
-          h: unknown,
-          i: unknown,
-        ) => {
-          if (memory) clock.memoryPages = memory.buffer.byteLength >>> 16;
-          return call(a, b, c, d, e, f, g, h, i);
-        };
       }
     }
     // Out of fuel at a loop head: go on, unless the run has had its slice (then let the others
@@ -144,7 +116,7 @@ export class CoHostRunner {
         suspending: "first",
       }) as WebAssembly.ImportValue,
     };
-    if (pooled) imports[memoryImport.module]![memoryImport.name] = pooled;
+    if (pooled) (imports[memoryImport.module] ??= {})[memoryImport.name] = pooled;
 
     let instance: WebAssembly.Instance;
     try {
@@ -152,10 +124,7 @@ export class CoHostRunner {
       const exported = instance.exports["memory"];
       if (exported instanceof WebAssembly.Memory) memory = exported;
     } catch (err) {
-      return {
-        kind: "error",
-        message: `the module cannot be instantiated: ${(err as Error).message}`,
-      };
+      return notInstantiated(err);
     }
     const start = new Fn(
       { parameters: [], results: ["externref"] },
@@ -168,13 +137,7 @@ export class CoHostRunner {
       const code = await wasi.startAsync(instance, async () => start(), req.exportName);
       return { kind: "exit", code };
     } catch (err) {
-      if (err instanceof WasiInterrupted) return { kind: "interrupted" };
-      const flag = instance.exports[oomGlobalName];
-      if (flag instanceof WebAssembly.Global && flag.value === 1) return { kind: "oom" };
-      if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
-        return { kind: "trap", message: err.message };
-      }
-      return { kind: "error", message: String(err) };
+      return outcomeOf(err, instance);
     } finally {
       slices.leave(clock);
     }

@@ -40,6 +40,14 @@ describe("co-hosting: many runs on one thread", () => {
     assert.deepEqual(r["load"], [0], "the same thread, not a new one");
   });
 
+  it("terminates a thread that a stopped run keeps from turning, and goes on with a new one", async () => {
+    const r = await scenario("stuck");
+    const stopped = { kind: "error", message: "the thread it shared with others stopped" };
+    assert.deepEqual(r["stuck"], stopped);
+    assert.deepEqual(r["nap"], stopped, "its sibling ends with it");
+    assert.deepEqual(r["again"], { result: { kind: "exit", code: 0 }, output: "again\n" });
+  });
+
   it("keeps a trap to its own run", async () => {
     const r = await scenario("trap");
     assert.equal((r["trapped"] as { kind: string }).kind, "trap");

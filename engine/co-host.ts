@@ -34,10 +34,12 @@ const heapLimits = { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 8 };
  * thread (co-host-runner.ts); a run that waits or computes gives way to the others, and a
  * stopped run ends at its next wait or yield. Only a thread that no longer turns its event loop
  * (a run stuck where it cannot yield) is terminated, and that ends every run on it: the price of
- * sharing, paid only when a run defeats the fuel.
+ * sharing, paid only when a run defeats the fuel. (Terminating lands in wasm or JS, not inside
+ * a system call: a thread blocked in read(2) ends when the read returns; the engine hands runs
+ * only non-blocking fds.)
  *
  * Needs node's `--experimental-wasm-stack-switching` (check `hasJspi()`), and modules rewritten
- * by suspension.ts (the module loader's `suspendable` option).
+ * by suspension.ts (the module loader's `coHostExport` option).
  */
 export class CoHostThreads {
   readonly #threads: CoHostThread[] = [];

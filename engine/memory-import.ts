@@ -2,8 +2,11 @@ import {
   Reader,
   SectionId,
   WasmFormatError,
+  concat,
+  encodeName,
   encodeSection,
   readSections,
+  skipLimits,
   u32Leb,
 } from "./wasm-binary.js";
 
@@ -44,8 +47,8 @@ export function importMemory(
   const imports = sections.find((s) => s.id === SectionId.import);
   if (imports && importsAMemory(bytes, imports.start, imports.end)) return undefined;
   const entry = [
-    ...name(memoryImport.module),
-    ...name(memoryImport.name),
+    ...encodeName(memoryImport.module),
+    ...encodeName(memoryImport.name),
     0x02, // memory
     ...limits,
   ];
@@ -96,25 +99,4 @@ function importsAMemory(bytes: Uint8Array, start: number, end: number): boolean 
     } else throw new WasmFormatError(`unknown import kind ${kind}`);
   }
   return false;
-}
-
-function skipLimits(r: Reader): void {
-  const flags = r.byte();
-  r.u32();
-  if (flags & 0x01) r.u32();
-}
-
-function name(text: string): number[] {
-  const utf8 = new TextEncoder().encode(text);
-  return [...u32Leb(utf8.length), ...utf8];
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -2,22 +2,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
-import initWabt from "wabt";
+import { wat } from "./testdata/wat.js";
 import { Wasi } from "../wasi/index.js";
 import { MemoryLimitError, limitMemory, oomGlobalName } from "./memory-limit.js";
 
 const wasmtest = path.resolve(import.meta.dirname, "../build/wasm/wasmtest.wasm");
 const mib = 2 ** 20;
-
-async function wat(text: string): Promise<Uint8Array> {
-  const wabt = await initWabt();
-  const m = wabt.parseWat("test.wat", text);
-  try {
-    return m.toBinary({}).buffer;
-  } finally {
-    m.destroy();
-  }
-}
 
 const grower = (memory: string) =>
   wat(`(module (memory (export "memory") ${memory})

@@ -1,10 +1,13 @@
 import {
+  ByteSink,
   Reader,
   SectionId,
   WasmFormatError,
+  concat,
   encodeSection,
   readSections,
   sectionOrder,
+  skipLimits,
   u32Leb,
   walkInstructions,
   type Section,
@@ -156,30 +159,6 @@ function rewriteCode(
   return encodeSection(SectionId.code, out.toBytes());
 }
 
-/** Collects byte chunks without copying them one number at a time. */
-class ByteSink {
-  readonly #chunks: Uint8Array[] = [];
-  length = 0;
-  push(chunk: Uint8Array | readonly number[]): void {
-    const c = chunk instanceof Uint8Array ? chunk : Uint8Array.from(chunk);
-    this.#chunks.push(c);
-    this.length += c.length;
-  }
-  toBytes(): Uint8Array {
-    return concat(this.#chunks);
-  }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 function countImports(bytes: Uint8Array, section: Section | undefined) {
   const counts = { functions: 0, globals: 0 };
   if (!section) return counts;
@@ -209,12 +188,6 @@ function countImports(bytes: Uint8Array, section: Section | undefined) {
     }
   }
   return counts;
-}
-
-function skipLimits(r: Reader): void {
-  const flags = r.byte();
-  r.u32();
-  if (flags & 0x01) r.u32();
 }
 
 function vecCount(bytes: Uint8Array, section: Section): number {

@@ -3,23 +3,13 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import initWabt from "wabt";
+import { wat } from "./testdata/wat.js";
 import { importMemory, memoryImport } from "./memory-import.js";
 import { limitMemory } from "./memory-limit.js";
 import { MemoryPool } from "./memory-pool.js";
 import type { RunRequest, RunResult } from "./protocol.js";
 import { ModuleRunner } from "./run-module.js";
 import { createUsage } from "./usage.js";
-
-async function wat(text: string): Promise<Uint8Array> {
-  const wabt = await initWabt();
-  const m = wabt.parseWat("test.wat", text);
-  try {
-    return m.toBinary({}).buffer;
-  } finally {
-    m.destroy();
-  }
-}
 
 /**
  * A command that reports on stdout what it finds where the previous run left something: "clean"
@@ -113,15 +103,7 @@ describe("memory reuse between instances", () => {
       importMemory(await wat(`(module (import "env" "m" (memory 1)) (func (export "_start")))`)),
       undefined,
     );
-    const shared = await (async () => {
-      const wabt = await initWabt();
-      const m = wabt.parseWat("s.wat", `(module (memory 1 1 shared))`, { threads: true });
-      try {
-        return m.toBinary({}).buffer;
-      } finally {
-        m.destroy();
-      }
-    })();
+    const shared = await wat(`(module (memory 1 1 shared))`, { threads: true });
     assert.equal(importMemory(shared), undefined);
   });
 

@@ -1,6 +1,6 @@
 // One run of a module on the current thread: what a worker does with each RunRequest. Apart from
 // worker-main.ts so that the benchmark of instance cost (bench row e1) runs exactly this.
-import { Wasi, WasiInterrupted } from "../wasi/index.js";
+import { Wasi, WasiInterrupted, type Blocking } from "../wasi/index.js";
 import { memoryImport } from "./memory-import.js";
 import { oomGlobalName } from "./memory-limit.js";
 import { MemoryPool } from "./memory-pool.js";
@@ -25,8 +25,9 @@ export class ModuleRunner {
   }
 }
 
-function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): RunResult {
-  const wasi = new Wasi({
+/** The WASI host of one run: a thread of its own parks when a call must wait; a shared one suspends. */
+export function wasiFor(req: RunRequest, blocking: Blocking): Wasi {
+  return new Wasi({
     args: req.args,
     env: req.env,
     cwd: req.cwd,
@@ -35,7 +36,30 @@ function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): Run
     stdout: req.stdout,
     stderr: req.stderr,
     interrupt: req.interrupt,
+    blocking,
   });
+}
+
+/** How a run that threw ended: interrupted, out of memory, trapped, or failed in the host. */
+export function outcomeOf(err: unknown, instance: WebAssembly.Instance): RunResult {
+  if (err instanceof WasiInterrupted) return { kind: "interrupted" };
+  // The grow hook of memory-limit.ts set this flag and trapped.
+  const oom = instance.exports[oomGlobalName];
+  if (oom instanceof WebAssembly.Global && oom.value === 1) return { kind: "oom" };
+  // RangeError: the wasm stack overflowed, which V8 reports as a JS error, not a RuntimeError.
+  if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
+    return { kind: "trap", message: err.message };
+  }
+  return { kind: "error", message: String(err) };
+}
+
+/** What a module that cannot be instantiated (a missing import, a bad signature) ends with. */
+export function notInstantiated(err: unknown): RunResult {
+  return { kind: "error", message: `the module cannot be instantiated: ${(err as Error).message}` };
+}
+
+function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): RunResult {
+  const wasi = wasiFor(req, "park");
   let memory: WebAssembly.Memory | undefined = pooled;
   const imports = recordMemoryOnHostCalls(
     wasi.imports,
@@ -50,26 +74,11 @@ function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): Run
     const exported = instance.exports["memory"];
     if (exported instanceof WebAssembly.Memory) memory = exported;
   } catch (err) {
-    return {
-      kind: "error",
-      message: `the module cannot be instantiated: ${(err as Error).message}`,
-    };
+    return notInstantiated(err);
   }
   try {
     return { kind: "exit", code: wasi.start(instance, req.exportName) };
   } catch (err) {
-    if (err instanceof WasiInterrupted) return { kind: "interrupted" };
-    // RangeError: the wasm stack overflowed, which V8 reports as a JS error, not a RuntimeError.
-    if (ranOutOfMemory(instance)) return { kind: "oom" };
-    if (err instanceof WebAssembly.RuntimeError || err instanceof RangeError) {
-      return { kind: "trap", message: err.message };
-    }
-    return { kind: "error", message: String(err) };
+    return outcomeOf(err, instance);
   }
-}
-
-/** Whether the module was stopped by its memory limit: the grow hook set this flag and trapped. */
-function ranOutOfMemory(instance: WebAssembly.Instance): boolean {
-  const flag = instance.exports[oomGlobalName];
-  return flag instanceof WebAssembly.Global && flag.value === 1;
 }

@@ -93,9 +93,11 @@ export async function openStdio(
       const stdin = track(openReader(targets.stdin));
       return { stdin, stdout: logger.stdout, stderr: logger.stderr, close };
     }
-    const stdout = track(openWriter(targets.stdout));
+    const stdout = track(await openWriter(targets.stdout));
     const stderr =
-      io.stderr !== "" && io.stderr === io.stdout ? stdout : track(openWriter(targets.stderr));
+      io.stderr !== "" && io.stderr === io.stdout
+        ? stdout
+        : track(await openWriter(targets.stderr));
     const stdin = track(openReader(targets.stdin));
     return { stdin, stdout, stderr, close };
   } catch (err) {
@@ -155,7 +157,17 @@ function socketFd(socket: Socket): number {
 // libuv opens every file O_CLOEXEC, so a spawned helper never inherits these.
 const { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK, O_APPEND, O_CREAT } = constants;
 
-function openWriter(t: Target): number | undefined {
+/**
+ * How long a FIFO writer waits for the client's reader before holding a read end itself. The
+ * client opens its end before Create, but in a goroutine (containerd's cio with the fifo
+ * package): a fast module can start, write and end before that open has happened, and what it
+ * wrote would then be gone with the pipe, the client seeing an empty stdout (seen once in 32
+ * co-hosted hello runs). A reader that never comes (the client died) costs this much, once.
+ */
+const readerWaitMs = 500;
+const readerPollMs = 1;
+
+async function openWriter(t: Target): Promise<number | undefined> {
   switch (t.kind) {
     case "none":
     case "binary": // started by startLogger
@@ -163,13 +175,20 @@ function openWriter(t: Target): number | undefined {
     case "file":
       mkdirSync(path.dirname(t.path), { recursive: true });
       return openSync(t.path, O_WRONLY | O_APPEND | O_CREAT, 0o644);
-    case "fifo":
-      try {
-        return openSync(t.path, O_WRONLY | O_NONBLOCK);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "ENXIO") throw err;
-        return openSync(t.path, O_RDWR | O_NONBLOCK);
+    case "fifo": {
+      const deadline = performance.now() + readerWaitMs;
+      for (;;) {
+        try {
+          return openSync(t.path, O_WRONLY | O_NONBLOCK);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENXIO") throw err;
+        }
+        // Still no reader: hold one ourselves, so writes never fail with EPIPE or ENXIO, and the
+        // bytes wait in the pipe for whoever opens it (shim-protocol.md §7.2).
+        if (performance.now() >= deadline) return openSync(t.path, O_RDWR | O_NONBLOCK);
+        await new Promise((resolve) => setTimeout(resolve, readerPollMs));
       }
+    }
   }
 }
 

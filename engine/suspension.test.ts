@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
-import initWabt from "wabt";
+import { wat } from "./testdata/wat.js";
 import { limitMemory } from "./memory-limit.js";
 import {
   SuspensionError,
@@ -30,16 +30,6 @@ async function inJspiNode(name: string, arg?: string): Promise<Record<string, un
     timeout: 60_000,
   });
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
-}
-
-async function wat(text: string, features = {}): Promise<Uint8Array> {
-  const m = (await initWabt()).parseWat("test.wat", text, features);
-  try {
-    m.resolveNames();
-    return m.toBinary({}).buffer;
-  } finally {
-    m.destroy();
-  }
 }
 
 const options = { exportName: "_start", suspending: () => true, fuel: 1000 };

@@ -35,6 +35,7 @@ import {
   Reader,
   SectionId,
   WasmFormatError,
+  concat,
   encodeName,
   encodeSection,
   readInstruction,
@@ -42,6 +43,7 @@ import {
   readSections,
   s32Leb,
   sectionOrder,
+  skipLimits,
   u32Leb,
   walkInstructions,
   type Section,
@@ -246,7 +248,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
     0x00,
     ...u32Leb(externToVoid),
   ]);
-  replaced.set(SectionId.import, concatParts([u32Leb(importCount + 1), imports.toBytes()]));
+  replaced.set(SectionId.import, concat([u32Leb(importCount + 1), imports.toBytes()]));
 
   // Function indices: imports (unchanged), yield, the defined functions (shifted by one), then
   // the added ones: one wrapper per suspending import, the refuel helper, the start.
@@ -268,7 +270,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
     types[f < importedFuncs ? funcImportTypes[f]! : funcTypes[f - importedFuncs]!];
   replaced.set(
     SectionId.function,
-    concatParts([
+    concat([
       u32Leb(defined + wrapped.length + 2),
       ...funcTypes.map((t) => u32Leb(t)),
       ...wrapped.map((w) => u32Leb(w.type)),
@@ -328,7 +330,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
   const fuelGlobal = suspender + 1;
   globals.push([externref, 0x01, 0xd0, externref, 0x0b]);
   globals.push([0x7f, 0x01, 0x41, ...s32Leb(options.fuel), 0x0b]);
-  replaced.set(SectionId.global, concatParts([u32Leb(globalCount + 2), globals.toBytes()]));
+  replaced.set(SectionId.global, concat([u32Leb(globalCount + 2), globals.toBytes()]));
 
   // Exports: renumbered, plus __runwasi_start.
   let entry: number | undefined;
@@ -363,7 +365,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
     );
   }
   exports.push([...encodeName(suspendingStartExport), 0x00, ...u32Leb(startIndex)]);
-  replaced.set(SectionId.export, concatParts([u32Leb(exportCount + 1), exports.toBytes()]));
+  replaced.set(SectionId.export, concat([u32Leb(exportCount + 1), exports.toBytes()]));
 
   const startSection = only(SectionId.start);
   if (startSection) {
@@ -416,7 +418,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
   addBody([0x20, 0x00, 0x24, ...g(suspender), 0x10, ...g(remap(entry)), 0x0b]);
   replaced.set(SectionId.code, code.toBytes());
 
-  replaced.set(SectionId.type, concatParts([u32Leb(types.length), ...types.map(encodeType)]));
+  replaced.set(SectionId.type, concat([u32Leb(types.length), ...types.map(encodeType)]));
 
   // Custom sections: the name section renumbered; debug info, whose code offsets the inserted
   // fuel checks invalidate, dropped.
@@ -535,7 +537,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
         names.push([refuelIndex, encodeName("__runwasi_refuel")]);
         names.push([startIndex, encodeName(suspendingStartExport)]);
         names.sort((a, b) => a[0] - b[0]);
-        content = concatParts([
+        content = concat([
           u32Leb(names.length),
           ...names.map(([f, name]) => [...u32Leb(f), ...name]),
         ]);
@@ -547,7 +549,7 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
           vec(s, (m) => (m.u32(), readName(m)));
           return [...u32Leb(shift(f)), ...bytes.subarray(at, s.pos)];
         });
-        content = concatParts([u32Leb(entries.length), ...entries]);
+        content = concat([u32Leb(entries.length), ...entries]);
       } else {
         content = bytes.subarray(start, r.pos);
         sub.pos = sub.end;
@@ -558,18 +560,6 @@ function rewrite(bytes: Uint8Array, options: SuspendableOptions): SuspendableMod
     }
     return out.toBytes();
   }
-}
-
-function skipLimits(r: Reader): void {
-  const flags = r.byte();
-  r.skipLeb();
-  if (flags & 0x01) r.skipLeb();
-}
-
-function concatParts(parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
-  const sink = new ByteSink();
-  for (const p of parts) sink.push(p);
-  return sink.toBytes();
 }
 
 /**
@@ -607,5 +597,5 @@ function assemble(
     parts.push(content ? encodeSection(s.id, content) : bytes.subarray(s.header, s.end));
   }
   emitBefore(sectionOrder.length);
-  return concatParts(parts);
+  return concat(parts);
 }

@@ -32,11 +32,9 @@ export function createUsage(): Int32Array {
  * long as the kernel does not take the thread away mid-slice; /proc has no finer account.
  */
 export class CoHostedClock {
-  readonly #usage: Int32Array;
   readonly #cpuNs: Float64Array;
 
   constructor(usage: Int32Array) {
-    this.#usage = usage;
     this.#cpuNs = new Float64Array(usage.buffer, cpuNsOffset, 1);
     this.#cpuNs[0] = 0;
     Atomics.store(usage, Slot.MemoryPages, 0);
@@ -45,10 +43,6 @@ export class CoHostedClock {
 
   add(ms: number): void {
     this.#cpuNs[0] = (this.#cpuNs[0] ?? 0) + ms * 1e6;
-  }
-
-  set memoryPages(pages: number) {
-    this.#usage[Slot.MemoryPages] = pages;
   }
 }
 

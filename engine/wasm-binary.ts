@@ -175,14 +175,26 @@ export class ByteSink {
     this.length += c.length;
   }
   toBytes(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let at = 0;
-    for (const c of this.#chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return concat(this.#chunks);
   }
+}
+
+/** The parts one after another, in one new array. */
+export function concat(parts: readonly (Uint8Array | readonly number[])[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Skips a memory's or table's limits (flags, minimum, maximum if flagged). */
+export function skipLimits(r: Reader): void {
+  const flags = r.byte();
+  r.skipLeb();
+  if (flags & 0x01) r.skipLeb();
 }
 
 const blockValueTypes = new Set([0x40, 0x7f, 0x7e, 0x7d, 0x7c, 0x7b, 0x70, 0x6f]);

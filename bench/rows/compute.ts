@@ -1,14 +1,15 @@
-// Row d, compute: the n-body kernel (bench/programs/compute.c) through the normal-mode shim, in a
-// fresh Node directly (our WASI host, main thread: the floor for our engine), and compiled
-// natively with gcc -O2 (the physical reference). The program times its own kernel, so the
-// kernel rows compare code generation alone; a third row compares whole runs, start-up included.
+// Row d, compute: the n-body kernel (bench/programs/compute.c) through the normal-mode shim,
+// through shared mode (co-hosted: the module carries a fuel counter at its loop heads,
+// engine/suspension.ts), in a fresh Node directly (our WASI host, main thread: the floor for our
+// engine), and compiled natively with gcc -O2 (the physical reference). The program times its
+// own kernel, so the kernel rows compare code generation alone; one row compares whole runs.
 import { requireEnv, setupOf, type BenchContext, type RowResult } from "../context.js";
 import { runChild, runNode, failureOf } from "../child.js";
 import { COMPUTE_IMAGE } from "../environment.js";
 import type { Row } from "../report.js";
 import { median, msSince, rotation } from "../stats.js";
 
-type Variant = "shim" | "node" | "native";
+type Variant = "shim" | "shared" | "node" | "native";
 
 /** One run: the kernel's own time and the whole command's wall time. */
 interface Sample {
@@ -22,26 +23,21 @@ export async function compute(ctx: BenchContext): Promise<RowResult> {
   const env = requireEnv(ctx);
   const { computeSteps: steps, computeSamples: runs } = ctx.params;
   const normal = setupOf(env, "normal").setup;
+  const shared = setupOf(env, "shared").setup;
+  const throughCtr = async (runtimeFlags: readonly string[]): Promise<Sample> => {
+    const start = process.hrtime.bigint();
+    const id = `compute-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const r = await env.containerd.ctr(
+      ["run", "--rm", ...runtimeFlags, COMPUTE_IMAGE, id, "/compute.wasm", String(steps)],
+      { timeoutMs: 300_000 },
+    );
+    const wallMs = msSince(start);
+    if (r.code !== 0) throw new Error(`ctr run: exit ${r.code}: ${r.stderr.trim()}`);
+    return { ...parse(r.stdout), wallMs };
+  };
   const run: Record<Variant, () => Promise<Sample>> = {
-    shim: async () => {
-      const start = process.hrtime.bigint();
-      const id = `compute-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-      const r = await env.containerd.ctr(
-        [
-          "run",
-          "--rm",
-          ...(normal?.runtimeFlags ?? []),
-          COMPUTE_IMAGE,
-          id,
-          "/compute.wasm",
-          String(steps),
-        ],
-        { timeoutMs: 300_000 },
-      );
-      const wallMs = msSince(start);
-      if (r.code !== 0) throw new Error(`ctr run: exit ${r.code}: ${r.stderr.trim()}`);
-      return { ...parse(r.stdout), wallMs };
-    },
+    shim: () => throughCtr(normal?.runtimeFlags ?? []),
+    shared: () => throughCtr(shared?.runtimeFlags ?? []),
     node: async () => {
       const r = await runNode(ctx.runners.runWasm, [ctx.programs.computeWasm, String(steps)]);
       if (r.code !== 0) throw new Error(`node run-wasm: ${failureOf(r)}`);
@@ -53,8 +49,13 @@ export async function compute(ctx: BenchContext): Promise<RowResult> {
       return { ...parse(r.stdout), wallMs: r.wallMs };
     },
   };
-  const variants: Variant[] = normal ? ["shim", "node", "native"] : ["node", "native"];
-  const samples: Record<Variant, Sample[]> = { shim: [], node: [], native: [] };
+  const variants: Variant[] = [
+    ...(normal ? (["shim"] as const) : []),
+    ...(shared ? (["shared"] as const) : []),
+    "node",
+    "native",
+  ];
+  const samples: Record<Variant, Sample[]> = { shim: [], shared: [], node: [], native: [] };
   const errors: string[] = [];
   for (let round = 0; round < runs; round++) {
     for (const v of rotation(variants, round)) {
@@ -103,6 +104,14 @@ export async function compute(ctx: BenchContext): Promise<RowResult> {
       ours: wall("shim"),
       baseline: wall("node"),
       note,
+    },
+    {
+      id: "d4",
+      name: "compute kernel: wasm through shared mode (co-hosted, with fuel checks) vs the same wasm in Node directly",
+      unit: "ms",
+      ours: kernel("shared"),
+      baseline: kernel("node"),
+      note: shared ? note : "shared mode not built",
     },
   ];
   return { rows, samples: { steps, runs: samples, errors } };

@@ -19,8 +19,10 @@ const START_CONCURRENCY = 4;
 const READINGS = 3;
 /** ctr accepts many ids per `task rm` / `container rm`; this many per call. */
 const IDS_PER_CALL = 25;
-/** The shared daemon is settled once its thread count held this long (and at most this long). */
+/** The shared daemon is settled once its thread count held this long (at most the max)… */
 const DAEMON_STEADY_MS = 3000;
+/** …and its PSS moved no more than this meanwhile. */
+const DAEMON_STEADY_PSS_KIB = 512;
 const DAEMON_SETTLE_MAX_MS = 60_000;
 
 /** Rows per count; the id gets the count appended ("c1-10"). */
@@ -163,18 +165,24 @@ async function measure(
 }
 
 /**
- * Waits until the shared daemon's worker threads stop changing in number: after the previous
- * measurement's containers its pool may keep their workers idle a while before ending them, and
- * a base read while they are still there would let the next containers reuse them and look free.
+ * Waits until the shared daemon is at rest: its thread count and its PSS steady for
+ * DAEMON_STEADY_MS. After the previous measurement's containers its pool may keep their workers
+ * idle a while before ending them, and its co-hosting threads are replaced by fresh ones once
+ * idle for 2 s (engine/co-host.ts; same count, less memory): a base read before either would let
+ * the next containers reuse the workers and look free, or the replacement make them look
+ * negative.
  */
 async function daemonSettled(pid: number): Promise<void> {
   const deadline = Date.now() + DAEMON_SETTLE_MAX_MS;
   let threads = threadCount(pid);
+  let pss = treePssKiB([pid]);
   let steadySince = Date.now();
   while (Date.now() - steadySince < DAEMON_STEADY_MS && Date.now() < deadline) {
     await sleep(250);
-    const now = threadCount(pid);
-    if (now !== threads) [threads, steadySince] = [now, Date.now()];
+    const [nowThreads, nowPss] = [threadCount(pid), treePssKiB([pid])];
+    if (nowThreads !== threads || Math.abs(nowPss - pss) > DAEMON_STEADY_PSS_KIB) {
+      [threads, pss, steadySince] = [nowThreads, nowPss, Date.now()];
+    }
   }
 }
 

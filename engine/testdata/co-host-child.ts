@@ -1,13 +1,14 @@
 // One scenario of co-host.test.ts, in a node started with --experimental-wasm-stack-switching
 // (JSPI cannot be switched on later). Prints one JSON line: what the test asserts on.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import initWabt from "wabt";
 import { CoHostThreads } from "../co-host.js";
 import { compileModule } from "../module-loader.js";
 import type { RunRequest, RunResult } from "../protocol.js";
 import { createUsage, readUsage } from "../usage.js";
+import { wat } from "./wat.js";
 
 // The built worker (make build): a worker thread does not inherit tsx's loader.
 const script = new URL("../../dist/bin/v8-worker.cjs", import.meta.url);
@@ -36,21 +37,24 @@ function sleeper(ms: number, text: string, code = 0): string {
 
 const spinner = `(module (memory (export "memory") 1)
   (func (export "_start") (loop $l (br $l))))`;
+/** Reads stdin once. */
+const reader = `(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 64))
+    (i32.store (i32.const 4) (i32.const 16))
+    (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 32)))))`;
 const trapper = `(module (memory (export "memory") 1)
   (func (export "_start") (unreachable)))`;
 
 async function compile(text: string) {
-  const m = (await initWabt()).parseWat("t.wat", text);
-  try {
-    const bytes = Buffer.from(m.toBinary({}).buffer);
-    return await compileModule(bytes, "/t.wasm", { coHostExport: "_start" });
-  } finally {
-    m.destroy();
-  }
+  const bytes = Buffer.from(await wat(text));
+  return compileModule(bytes, "/t.wasm", { coHostExport: "_start" });
 }
 
 /** Starts a run on the threads, its stdout going to a file of its own. */
-async function start(threads: CoHostThreads, text: string, name: string) {
+async function start(threads: CoHostThreads, text: string, name: string, stdin?: number) {
   const compiled = await compile(text);
   if (!compiled.coHosted) throw new Error(`${name} was not rewritten for co-hosting`);
   const out = path.join(dir, name);
@@ -63,7 +67,7 @@ async function start(threads: CoHostThreads, text: string, name: string) {
     env: [],
     cwd: "/",
     preopens: [],
-    stdin: undefined,
+    stdin,
     stdout,
     stderr: undefined,
     interrupt: new Int32Array(new SharedArrayBuffer(4)),
@@ -107,6 +111,34 @@ const scenarios: Record<string, () => Promise<object>> = {
     const load = threads.load;
     await threads.close();
     return { napped, loadWhileSpinning, spun: spun.result, cpuMs: cpu / 1e6, again, load };
+  },
+
+  /**
+   * A run stuck where it cannot yield (here a read on a blocking fd, which the engine never hands
+   * a module: containerd's FIFOs are opened non-blocking) and stopped: its thread is terminated
+   * once it has not turned its event loop for `stuckMs`, which takes effect when the stuck call
+   * returns (V8 cannot stop a thread inside a system call; a byte written later ends the read),
+   * and its sibling ends with it. The next run gets a new thread.
+   */
+  async stuck() {
+    const threads = new CoHostThreads({ threads: 1, script, stuckMs: 300 });
+    const fifo = path.join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const blocking = openSync(fifo, "r+"); // O_RDWR, blocking: a read waits for data
+    const writer = openSync(fifo, "w");
+    const nap = await start(threads, sleeper(60_000, "never\n"), "nap");
+    const stuck = await start(threads, reader, "stuck", blocking);
+    await sleep(300);
+    stuck.run.stop();
+    await sleep(1_000); // the watchdog looks at 300 ms, and terminates at 600 ms at the latest
+    writeSync(writer, "x");
+    const [stuckEnd, napEnd] = await Promise.all([stuck.ended, nap.ended]);
+    closeSync(writer);
+    closeSync(blocking);
+    const after = await start(threads, sleeper(10, "again\n"), "after");
+    const again = await after.ended;
+    await threads.close();
+    return { stuck: stuckEnd.result, nap: napEnd.result, again };
   },
 
   /** A trapping run beside a sleeping one on the same thread. */

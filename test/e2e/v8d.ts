@@ -30,6 +30,8 @@ export interface V8d {
   log(): string;
   /** The daemon's resident memory, KiB. */
   rssKiB(): number;
+  /** The daemon's threads (main, worker threads, V8's and libuv's helpers). */
+  threads(): number;
   /** Sandbox sockets the daemon has noted as live (one per open sandbox). */
   sandboxes(): string[];
   /** Sends a signal and waits until the daemon has exited. */
@@ -47,7 +49,9 @@ process.once("exit", () => {
 });
 
 /** Starts a daemon and resolves once its manager socket accepts connections. */
-export async function startV8d(options: { readonly args?: readonly string[] } = {}): Promise<V8d> {
+export async function startV8d(
+  options: { readonly args?: readonly string[]; readonly env?: Record<string, string> } = {},
+): Promise<V8d> {
   const dir = mkdtempSync(path.join(tmpdir(), "v8d-"));
   const socket = path.join(dir, "manager.sock");
   const logFile = path.join(dir, "daemon.log");
@@ -62,7 +66,10 @@ export async function startV8d(options: { readonly args?: readonly string[] } = 
         path.join(distBin, "containerd-v8d"),
         ["--socket", socket, ...(options.args ?? [])],
         // A clean environment, NODE_EXTRA_CA_CERTS least of all (architecture doc, decision 2).
-        { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, stdio: ["ignore", logFd, logFd] },
+        {
+          env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...options.env },
+          stdio: ["ignore", logFd, logFd],
+        },
       );
     } finally {
       closeSync(logFd);
@@ -106,6 +113,7 @@ export async function startV8d(options: { readonly args?: readonly string[] } = 
       const status = readFileSync(`/proc/${child?.pid}/status`, "utf8");
       return Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? NaN);
     },
+    threads: () => readdirSync(`/proc/${child?.pid}/task`).length,
     sandboxes: () => {
       try {
         return readdirSync(path.join(dir, "sandboxes")).map((f) =>
