@@ -20,6 +20,7 @@ runSharedDaemon({
     // Co-hosting, dedicated threads are for the odd module the rewrite cannot handle.
     pool: new WarmWorkerPool({ warm: coHost ? 1 : 4 }),
     modules: new ModuleCache().loader,
-    ...(coHost && { coHost: new CoHostThreads() }),
+    // --expose-gc (the shebang): after a burst, the garbage it left goes while the daemon is idle.
+    ...(coHost && { coHost: new CoHostThreads({ onIdle: () => globalThis.gc?.() }) }),
   }),
 });

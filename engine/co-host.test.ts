@@ -45,6 +45,15 @@ describe("co-hosting: many runs on one thread", () => {
     const stopped = { kind: "error", message: "the thread it shared with others stopped" };
     assert.deepEqual(r["stuck"], stopped);
     assert.deepEqual(r["nap"], stopped, "its sibling ends with it");
+    assert.equal(r["stuckRuns"], 2, "told how many runs the stuck thread took with it");
+    assert.deepEqual(r["again"], { result: { kind: "exit", code: 0 }, output: "again\n" });
+  });
+
+  it("replaces idle threads after a burst, says the engine is idle, and runs on", async () => {
+    const r = await scenario("idle");
+    assert.deepEqual(r["results"], Array(6).fill("exit"));
+    assert.equal(r["callsRightAfter"], 0, "not idle while a burst has just ended");
+    assert.ok((r["idleCalls"] as number) >= 1, "told once its threads were replaced");
     assert.deepEqual(r["again"], { result: { kind: "exit", code: 0 }, output: "again\n" });
   });
 

@@ -11,8 +11,8 @@ export interface CoHostOptions {
   /** The worker entry point (default: beside the bundle, or the TypeScript source). */
   readonly script?: URL;
   /**
-   * How long a stopped run may go on while its thread shows no sign of life before the thread
-   * is terminated, ending every run on it; default 1 s.
+   * A stopped run's thread is terminated, ending every run on it, when it has shown no sign of
+   * life (an event-loop turn) for two checks this far apart; default 1 s.
    */
   readonly stuckMs?: number;
   /**
@@ -22,6 +22,14 @@ export interface CoHostOptions {
    * burst for one thread boot (~40 ms of CPU).
    */
   readonly recycleIdleMs?: number;
+  /**
+   * Called when a thread was replaced and no thread has a run (the engine is idle after a
+   * burst): the daemon collects its own garbage then (bin/containerd-v8d.ts), so that what the
+   * burst left on its main thread goes too, not at some later container's start.
+   */
+  readonly onIdle?: () => void;
+  /** Called when a stuck thread is terminated (for a log): how many runs end with it. */
+  readonly onStuck?: (runs: number) => void;
 }
 
 /** The JS heap of a co-hosting thread: the WASI hosts of all its runs (~10 KiB each). */
@@ -47,6 +55,8 @@ export class CoHostThreads {
   readonly #script: URL;
   readonly #stuckMs: number;
   readonly #recycleIdleMs: number;
+  readonly #onIdle: (() => void) | undefined;
+  readonly #onStuck: ((runs: number) => void) | undefined;
   /** Threads kept ready when idle: as many as `prewarm` started. */
   #ready = 0;
   #closed = false;
@@ -57,6 +67,8 @@ export class CoHostThreads {
     this.#script = options.script ?? defaultWorkerScript();
     this.#stuckMs = options.stuckMs ?? 1_000;
     this.#recycleIdleMs = options.recycleIdleMs ?? 2_000;
+    this.#onIdle = options.onIdle;
+    this.#onStuck = options.onStuck;
   }
 
   /** The runs' host, for createV8Engine. */
@@ -93,21 +105,26 @@ export class CoHostThreads {
         if (i >= 0) this.#threads.splice(i, 1);
       },
       idle: () => this.#whenIdle(thread),
+      stuck: (runs) => this.#onStuck?.(runs),
     });
     this.#threads.push(thread);
     return thread;
   }
 
   /** A thread has no run left: if it still has none after a while, it gives its memory back. */
-  #whenIdle(thread: CoHostThread): void {
+  #whenIdle(thread: CoHostThread, delayMs = this.#recycleIdleMs): void {
     setTimeout(() => {
-      if (thread.runs > 0 || thread.idleFor() < this.#recycleIdleMs || this.#closed) return;
+      if (thread.runs > 0 || this.#closed) return;
+      // A timer may fire a little early, and a run may have come and gone meanwhile.
+      const left = this.#recycleIdleMs - thread.idleFor();
+      if (left > 0) return this.#whenIdle(thread, left);
       const i = this.#threads.indexOf(thread);
       if (i < 0) return;
       this.#threads.splice(i, 1);
       void thread.terminate();
       if (this.#threads.length < this.#ready) this.#spawn();
-    }, this.#recycleIdleMs).unref();
+      if (this.#threads.every((t) => t.runs === 0)) this.#onIdle?.();
+    }, delayMs).unref();
   }
 }
 
@@ -117,12 +134,16 @@ class CoHostThread {
   readonly #heartbeat = new Int32Array(new SharedArrayBuffer(4));
   readonly #runs = new Map<number, (result: RunResult) => void>();
   readonly #stuckMs: number;
-  readonly #on: { gone(): void; idle(): void };
+  readonly #on: { gone(): void; idle(): void; stuck(runs: number): void };
   /** When its last run ended (performance.now()). */
   #idleSince = performance.now();
   #gone = false;
 
-  constructor(script: URL, stuckMs: number, on: { gone(): void; idle(): void }) {
+  constructor(
+    script: URL,
+    stuckMs: number,
+    on: { gone(): void; idle(): void; stuck(runs: number): void },
+  ) {
     this.#stuckMs = stuckMs;
     this.#on = on;
     this.#worker = new Worker(script, {
@@ -178,19 +199,23 @@ class CoHostThread {
 
   /**
    * After a stop: the run ends at its next wait or yield, which may take a while when its
-   * siblings compute too (each has a slice in turn). Only a thread whose event loop stopped
-   * turning for `stuckMs` is stuck, and is terminated.
+   * siblings compute too (each has a slice in turn). Only a thread whose event loop has not
+   * turned through two checks `stuckMs` apart is stuck, and is terminated: one quiet check may be
+   * a loaded machine that did not schedule the thread.
    */
   #watch(id: number): void {
     let beat = Atomics.load(this.#heartbeat, 0);
+    let quietChecks = 0;
     const check = () => {
       if (!this.#runs.has(id) || this.#gone) return;
       const now = Atomics.load(this.#heartbeat, 0);
-      if (now === beat) {
+      quietChecks = now === beat ? quietChecks + 1 : 0;
+      beat = now;
+      if (quietChecks >= 2) {
+        this.#on.stuck(this.#runs.size);
         void this.#worker.terminate();
         return;
       }
-      beat = now;
       setTimeout(check, this.#stuckMs).unref();
     };
     setTimeout(check, this.#stuckMs).unref();

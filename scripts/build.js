@@ -31,10 +31,10 @@ const launcherFastPaths = {
 /**
  * V8 flags a program needs on node's command line (its shebang, through `env -S`): the shared
  * daemon co-hosts containers on JSPI stacks (engine/co-host.ts), which V8 11.3 has only behind a
- * flag that cannot be set once node runs.
+ * flag that cannot be set once node runs, and collects its garbage when idle after a burst.
  */
 const nodeFlags = {
-  "containerd-v8d": ["--experimental-wasm-stack-switching"],
+  "containerd-v8d": ["--experimental-wasm-stack-switching", "--expose-gc"],
 };
 
 /** Worker entry points, loaded by a program from beside itself. */

@@ -121,24 +121,50 @@ const scenarios: Record<string, () => Promise<object>> = {
    * and its sibling ends with it. The next run gets a new thread.
    */
   async stuck() {
-    const threads = new CoHostThreads({ threads: 1, script, stuckMs: 300 });
     const fifo = path.join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
     const blocking = openSync(fifo, "r+"); // O_RDWR, blocking: a read waits for data
     const writer = openSync(fifo, "w");
+    let stuckRuns = 0;
+    // Once the thread is being terminated, a byte ends the read, and the termination lands.
+    const onStuck = (runs: number) => {
+      stuckRuns = runs;
+      writeSync(writer, "x");
+    };
+    const threads = new CoHostThreads({ threads: 1, script, stuckMs: 300, onStuck });
     const nap = await start(threads, sleeper(60_000, "never\n"), "nap");
     const stuck = await start(threads, reader, "stuck", blocking);
     await sleep(300);
     stuck.run.stop();
-    await sleep(1_000); // the watchdog looks at 300 ms, and terminates at 600 ms at the latest
-    writeSync(writer, "x");
     const [stuckEnd, napEnd] = await Promise.all([stuck.ended, nap.ended]);
     closeSync(writer);
     closeSync(blocking);
     const after = await start(threads, sleeper(10, "again\n"), "after");
     const again = await after.ended;
     await threads.close();
-    return { stuck: stuckEnd.result, nap: napEnd.result, again };
+    return { stuck: stuckEnd.result, nap: napEnd.result, stuckRuns, again };
+  },
+
+  /** After a burst, idle threads are replaced by fresh ones and the owner hears it is idle. */
+  async idle() {
+    let idleCalls = 0;
+    const threads = new CoHostThreads({
+      threads: 2,
+      script,
+      recycleIdleMs: 100,
+      onIdle: () => idleCalls++,
+    });
+    threads.prewarm();
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => start(threads, sleeper(20, "z"), `b${i}`)),
+    );
+    const results = (await Promise.all(runs.map((r) => r.ended))).map((e) => e.result.kind);
+    const callsRightAfter = idleCalls;
+    await sleep(600);
+    const after = await start(threads, sleeper(10, "again\n"), "after");
+    const again = await after.ended;
+    await threads.close();
+    return { results, callsRightAfter, idleCalls, again };
   },
 
   /** A trapping run beside a sleeping one on the same thread. */

@@ -57,6 +57,7 @@ export async function startV8d(
   const logFile = path.join(dir, "daemon.log");
   let child: ChildProcess | undefined;
   let stopped: Promise<void> | undefined;
+  const signalled = new WeakSet<ChildProcess>();
 
   const launch = async () => {
     const logFd = openSync(logFile, "a");
@@ -76,7 +77,16 @@ export async function startV8d(
     }
     const started = child;
     running.add(started);
-    started.once("exit", () => running.delete(started));
+    started.once("exit", (code, signal) => {
+      running.delete(started);
+      // A daemon that dies on its own takes its log with the directory: show the end of it.
+      if (!signalled.has(started)) {
+        const tail = readLog().split("\n").slice(-40).join("\n");
+        process.stderr.write(
+          `containerd-v8d (pid ${started.pid}) exited by itself: ${signal ?? `exit ${code}`}\n${tail}\n`,
+        );
+      }
+    });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!(await accepts(socket))) {
       if (started.exitCode !== null || Date.now() > deadline) {
@@ -96,6 +106,7 @@ export async function startV8d(
     const c = child;
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((resolve) => c.once("exit", resolve));
+    signalled.add(c);
     c.kill(signal);
     await exited;
   };
