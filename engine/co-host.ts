@@ -212,8 +212,8 @@ class CoHostThread {
       quietChecks = now === beat ? quietChecks + 1 : 0;
       beat = now;
       if (quietChecks >= 2) {
-        this.#on.stuck(this.#runs.size);
         void this.#worker.terminate();
+        this.#on.stuck(this.#runs.size);
         return;
       }
       setTimeout(check, this.#stuckMs).unref();

@@ -38,10 +38,16 @@ function sleeper(ms: number, text: string, code = 0): string {
 const spinner = `(module (memory (export "memory") 1)
   (func (export "_start") (loop $l (br $l))))`;
 /** Reads stdin once. */
+/** Says "reading" on stdout, then reads stdin once. */
 const reader = `(module
   (import "wasi_snapshot_preview1" "fd_read" (func $read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)
+  (data (i32.const 128) "reading\\0a")
   (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 128))
+    (i32.store (i32.const 4) (i32.const 8))
+    (drop (call $write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 32)))
     (i32.store (i32.const 0) (i32.const 64))
     (i32.store (i32.const 4) (i32.const 16))
     (drop (call $read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 32)))))`;
@@ -132,9 +138,12 @@ const scenarios: Record<string, () => Promise<object>> = {
       writeSync(writer, "x");
     };
     const threads = new CoHostThreads({ threads: 1, script, stuckMs: 300, onStuck });
-    const nap = await start(threads, sleeper(60_000, "never\n"), "nap");
+    const nap = await start(threads, sleeper(20_000, "never\n"), "nap");
     const stuck = await start(threads, reader, "stuck", blocking);
-    await sleep(300);
+    // Stopped before its read, it would simply end: wait until it is in the read (a slow
+    // machine may take a while to boot the thread).
+    while (!readFileSync(path.join(dir, "stuck"), "utf8").includes("reading")) await sleep(20);
+    await sleep(200);
     stuck.run.stop();
     const [stuckEnd, napEnd] = await Promise.all([stuck.ended, nap.ended]);
     closeSync(writer);
