@@ -8,7 +8,7 @@ import { MemoryPool } from "./memory-pool.js";
 import type { RunRequest, RunResult } from "./protocol.js";
 import { suspendingStartExport, yieldImport } from "./suspension.js";
 import { WasmFunction, type JspiFunction } from "./jspi.js";
-import { notInstantiated, outcomeOf, wasiFor } from "./run-module.js";
+import { exportedMemory, instantiate, outcomeOf, wasiFor } from "./run-module.js";
 import { CoHostedClock, recordMemoryOnHostCalls } from "./usage.js";
 import { mayWait, waitingCallParams } from "./waiting-calls.js";
 
@@ -118,14 +118,9 @@ export class CoHostRunner {
     };
     if (pooled) (imports[memoryImport.module] ??= {})[memoryImport.name] = pooled;
 
-    let instance: WebAssembly.Instance;
-    try {
-      instance = new WebAssembly.Instance(req.module, imports);
-      const exported = instance.exports["memory"];
-      if (exported instanceof WebAssembly.Memory) memory = exported;
-    } catch (err) {
-      return notInstantiated(err);
-    }
+    const instance = instantiate(req.module, imports);
+    if (!(instance instanceof WebAssembly.Instance)) return instance;
+    memory = exportedMemory(instance) ?? memory;
     const start = new Fn(
       { parameters: [], results: ["externref"] },
       instance.exports[suspendingStartExport] as (...args: never[]) => unknown,

@@ -53,9 +53,25 @@ export function outcomeOf(err: unknown, instance: WebAssembly.Instance): RunResu
   return { kind: "error", message: String(err) };
 }
 
-/** What a module that cannot be instantiated (a missing import, a bad signature) ends with. */
-export function notInstantiated(err: unknown): RunResult {
-  return { kind: "error", message: `the module cannot be instantiated: ${(err as Error).message}` };
+/** The instance, or how the run ended when it cannot be made (a missing import, a bad signature). */
+export function instantiate(
+  module: WebAssembly.Module,
+  imports: WebAssembly.Imports,
+): WebAssembly.Instance | RunResult {
+  try {
+    return new WebAssembly.Instance(module, imports);
+  } catch (err) {
+    return {
+      kind: "error",
+      message: `the module cannot be instantiated: ${(err as Error).message}`,
+    };
+  }
+}
+
+/** The memory an instance exports as `memory`, which Stats reads its size from. */
+export function exportedMemory(instance: WebAssembly.Instance): WebAssembly.Memory | undefined {
+  const exported = instance.exports["memory"];
+  return exported instanceof WebAssembly.Memory ? exported : undefined;
 }
 
 function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): RunResult {
@@ -68,14 +84,9 @@ function runModule(req: RunRequest, pooled: WebAssembly.Memory | undefined): Run
     () => memory,
   );
   if (pooled) imports[memoryImport.module] = { [memoryImport.name]: pooled };
-  let instance: WebAssembly.Instance;
-  try {
-    instance = new WebAssembly.Instance(req.module, imports);
-    const exported = instance.exports["memory"];
-    if (exported instanceof WebAssembly.Memory) memory = exported;
-  } catch (err) {
-    return notInstantiated(err);
-  }
+  const instance = instantiate(req.module, imports);
+  if (!(instance instanceof WebAssembly.Instance)) return instance;
+  memory = exportedMemory(instance) ?? memory;
   try {
     return { kind: "exit", code: wasi.start(instance, req.exportName) };
   } catch (err) {
